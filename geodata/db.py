@@ -1,0 +1,43 @@
+"""Connections to PostGIS: one URL, in the spellings each client needs."""
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from geodata import cluster
+from geodata.settings import database_url_override
+
+READER_ROLE = "observatory_reader"
+
+
+def libpq_url(url: str) -> str:
+    """`postgresql://...` as psql and psycopg expect it (no SQLAlchemy driver suffix)."""
+    return re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql://", url)
+
+
+def sqlalchemy_url(url: str, driver: str = "psycopg") -> str:
+    """The same URL for SQLAlchemy; dagster-postgres needs driver='psycopg2'."""
+    return re.sub(r"^postgres(ql)?(\+\w+)?://", f"postgresql+{driver}://", url)
+
+
+def resolve_url() -> str:
+    """`DATABASE_URL` when set, otherwise the project's private cluster (which must be up)."""
+    return libpq_url(database_url_override() or cluster.database_url())
+
+
+def make_engine(url: str | None = None, **kwargs) -> sa.Engine:
+    return sa.create_engine(sqlalchemy_url(url or resolve_url()), **kwargs)
+
+
+def make_reader_engine(url: str | None = None) -> sa.Engine:
+    """An engine whose sessions can only SELECT the public `observatory` views."""
+    engine = make_engine(url, pool_pre_ping=True)
+
+    @sa.event.listens_for(engine, "connect")
+    def _set_role(dbapi_connection, _record):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET ROLE {READER_ROLE}")
+        dbapi_connection.commit()
+
+    return engine

@@ -1,0 +1,149 @@
+"""Loads that cannot half-happen.
+
+Rows are copied (`COPY`) into a temporary staging table, checked in SQL, then the published
+table is emptied and refilled from staging, all in one transaction: a load that fails or is
+killed midway leaves the previously published rows in place. Every load records its
+accounting in `core.load_run` and its rejects in `core.quarantined_row`.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import psycopg
+from psycopg import sql
+
+from geodata.models.base import CORE_SCHEMA
+
+
+class LoadError(RuntimeError):
+    """A load refused to publish: nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Rejected:
+    row_ref: str
+    reason: str
+    detail: str = ""
+    payload: dict | None = None
+
+
+@dataclass
+class LoadReport:
+    source: str
+    target_table: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_repaired: int = 0
+    rows_duplicate: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+    source_url: str | None = None
+    source_hash: str | None = None
+    vintage: str | None = None
+    duration_s: float = 0.0
+
+    @property
+    def rows_quarantined(self) -> int:
+        return len(self.rejected)
+
+    def quarantine_by_reason(self) -> dict[str, int]:
+        return dict(sorted(Counter(r.reason for r in self.rejected).items()))
+
+    def as_metadata(self) -> dict:
+        """The figures a Dagster materialisation records."""
+        return {
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "rows_repaired": self.rows_repaired,
+            "rows_duplicate": self.rows_duplicate,
+            "rows_quarantined": self.rows_quarantined,
+            "quarantine_by_reason": self.quarantine_by_reason(),
+            "source_url": self.source_url or "",
+            "source_hash": self.source_hash or "",
+            "vintage": self.vintage or "",
+            "duration_s": round(self.duration_s, 3),
+        }
+
+
+# A check receives the open connection (staging table filled) and returns an error or None.
+StagingCheck = Callable[[psycopg.Connection], str | None]
+
+
+def publish(
+    conn: psycopg.Connection,
+    report: LoadReport,
+    *,
+    staging_columns: Sequence[tuple[str, str]],
+    rows: Iterable[Sequence],
+    insert_select: str | None = None,
+    checks: Sequence[StagingCheck] = (),
+    account: Callable[[psycopg.Connection, LoadReport], None] | None = None,
+) -> LoadReport:
+    """Replace `core.<report.target_table>` with `rows`, atomically.
+
+    `staging_columns` are (name, SQL type) of the temporary table `staging` that `COPY`
+    fills; `insert_select` is the `SELECT ... FROM staging` that produces the published
+    columns in table order (by default, the staging columns as they are). `account` may
+    complete the report from the published rows (e.g. count repairs) before it is recorded.
+    Geometries go through `COPY` as WKB (`bytea`) or hex EWKB text.
+    """
+    started = time.perf_counter()
+    target = sql.Identifier(CORE_SCHEMA, report.target_table)
+    names = [name for name, _ in staging_columns]
+    with conn.transaction():
+        # Inside an outer transaction (a savepoint) an earlier staging table may still exist.
+        conn.execute("DROP TABLE IF EXISTS pg_temp.staging")
+        conn.execute(sql.SQL("CREATE TEMP TABLE staging ({}) ON COMMIT DROP").format(
+            sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t))
+                               for n, t in staging_columns)))
+        with conn.cursor().copy(sql.SQL("COPY staging ({}) FROM STDIN").format(
+                sql.SQL(", ").join(map(sql.Identifier, names)))) as copy:
+            for row in rows:
+                copy.write_row(row)
+        for check in checks:
+            problem = check(conn)
+            if problem:
+                raise LoadError(f"{report.source} -> {report.target_table}: {problem}; "
+                                f"the published table was left unchanged")
+        conn.execute(sql.SQL("TRUNCATE {}").format(target))
+        select = insert_select or sql.SQL("SELECT {} FROM staging").format(
+            sql.SQL(", ").join(map(sql.Identifier, names))).as_string(conn)
+        inserted = conn.execute(sql.SQL("INSERT INTO {} {}").format(target, sql.SQL(select)))
+        report.rows_loaded = inserted.rowcount
+        if account:
+            account(conn, report)
+        report.duration_s = time.perf_counter() - started
+        record(conn, report)
+    return report
+
+
+def record(conn: psycopg.Connection, report: LoadReport) -> None:
+    """Write the load's accounting and replace the source's quarantined rows."""
+    conn.execute(
+        f"""INSERT INTO {CORE_SCHEMA}.load_run (source, target_table, duration_s, rows_read,
+            rows_loaded, rows_repaired, rows_duplicate, rows_quarantined, quarantine_by_reason,
+            source_url, source_hash, vintage)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+        (report.source, report.target_table, report.duration_s, report.rows_read,
+         report.rows_loaded, report.rows_repaired, report.rows_duplicate,
+         report.rows_quarantined, json.dumps(report.quarantine_by_reason()),
+         report.source_url, report.source_hash, report.vintage),
+    )
+    conn.execute(f"DELETE FROM {CORE_SCHEMA}.quarantined_row WHERE source = %s", (report.source,))
+    with conn.cursor().copy(
+        f"COPY {CORE_SCHEMA}.quarantined_row (source, row_ref, reason, detail, payload) FROM STDIN"
+    ) as copy:
+        for rejected in report.rejected:
+            copy.write_row((report.source, rejected.row_ref, rejected.reason, rejected.detail,
+                            json.dumps(rejected.payload, default=str) if rejected.payload else None))
+
+
+def count_check(query: str, message: str) -> StagingCheck:
+    """A check that fails with `message` (formatted with the count) when `query` counts > 0."""
+    def check(conn: psycopg.Connection) -> str | None:
+        count = conn.execute(query).fetchone()[0]
+        return message.format(count=count) if count else None
+    return check

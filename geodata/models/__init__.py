@@ -1,0 +1,20 @@
+"""All tables of the `core` schema; importing this module registers them on `Base.metadata`."""
+from geodata.models.base import CORE_SCHEMA, DISPLAY_SRID, STORAGE_SRID, VIEW_SCHEMA, Base
+from geodata.models.charging import ChargingPoint
+from geodata.models.loads import LoadRun, QuarantinedRow
+from geodata.models.reference import (
+    Commune,
+    CommuneBoundary,
+    CommuneContour,
+    CommuneWithoutBoundary,
+    Departement,
+    Epci,
+    FormerCommune,
+    Region,
+)
+
+__all__ = [
+    "Base", "CORE_SCHEMA", "ChargingPoint", "DISPLAY_SRID", "STORAGE_SRID", "VIEW_SCHEMA",
+    "Commune", "CommuneBoundary", "CommuneContour", "CommuneWithoutBoundary", "Departement",
+    "Epci", "FormerCommune", "LoadRun", "QuarantinedRow", "Region",
+]

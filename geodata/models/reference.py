@@ -1,0 +1,99 @@
+"""The official geographic code (COG) and the commune contours."""
+from __future__ import annotations
+
+from geoalchemy2 import Geometry
+from sqlalchemy import ARRAY, Float, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from geodata.models.base import DISPLAY_SRID, STORAGE_SRID, Base
+
+INSEE_CODE = String(5)  # text, never an integer: 2A/2B for Corsica, leading zeros
+
+
+class Region(Base):
+    __tablename__ = "region"
+    code: Mapped[str] = mapped_column(String(3), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+
+
+class Departement(Base):
+    __tablename__ = "departement"
+    code: Mapped[str] = mapped_column(String(3), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    region_code: Mapped[str] = mapped_column(String(3), index=True)
+
+
+class Epci(Base):
+    __tablename__ = "epci"
+    siren: Mapped[str] = mapped_column(String(9), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    nature: Mapped[str | None] = mapped_column(Text)
+
+
+class Commune(Base):
+    """A current commune ("commune-actuelle") of the COG reference."""
+
+    __tablename__ = "commune"
+    insee_code: Mapped[str] = mapped_column(INSEE_CODE, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    departement_code: Mapped[str] = mapped_column(String(3), index=True)
+    region_code: Mapped[str | None] = mapped_column(String(3))
+    epci_siren: Mapped[str | None] = mapped_column(String(9), index=True)
+    zone: Mapped[str] = mapped_column(String(8))
+    population: Mapped[int | None] = mapped_column(Integer)
+    postcodes: Mapped[list[str]] = mapped_column(ARRAY(String(5)))
+
+
+class FormerCommune(Base):
+    """A code that no longer names a current commune, and the commune it now belongs to.
+
+    Delegated and associated communes, codes absorbed by a merger (`anciensCodes`) and
+    municipal arrondissements. One code may appear with several kinds (69135 is both
+    Deux-Grosnes and its delegated commune Monsols).
+    """
+
+    __tablename__ = "former_commune"
+    code: Mapped[str] = mapped_column(INSEE_CODE, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    current_insee_code: Mapped[str] = mapped_column(INSEE_CODE, index=True)
+
+
+class CommuneContour(Base):
+    """A contour as published by the boundary source, in its own vintage."""
+
+    __tablename__ = "commune_contour"
+    code: Mapped[str] = mapped_column(INSEE_CODE, primary_key=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    repaired: Mapped[bool] = mapped_column(default=False)
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=STORAGE_SRID, spatial_index=True), nullable=False)
+
+
+class CommuneBoundary(Base):
+    """The geometry of a current commune, contours of merged communes dissolved into it."""
+
+    __tablename__ = "commune_boundary"
+    # No foreign key: each published table is replaced by its own load; the pipeline's
+    # checks hold the references together.
+    insee_code: Mapped[str] = mapped_column(INSEE_CODE, primary_key=True)
+    contour_codes: Mapped[list[str]] = mapped_column(ARRAY(String(5)))
+    area_km2: Mapped[float] = mapped_column(Float)
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=STORAGE_SRID, spatial_index=True), nullable=False)
+    # Simplified once by the pipeline for maps, never per request.
+    geom_display = mapped_column(Geometry("MULTIPOLYGON", srid=DISPLAY_SRID, spatial_index=True), nullable=False)
+    centroid = mapped_column(Geometry("POINT", srid=STORAGE_SRID, spatial_index=False), nullable=False)
+
+
+class CommuneWithoutBoundary(Base):
+    """A current commune the contours cannot give a geometry to, and why."""
+
+    __tablename__ = "commune_without_boundary"
+    insee_code: Mapped[str] = mapped_column(INSEE_CODE, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+__all__ = [
+    "Commune", "CommuneBoundary", "CommuneContour", "CommuneWithoutBoundary",
+    "Departement", "Epci", "FormerCommune", "Region",
+]

@@ -1,0 +1,29 @@
+"""Settings read from the environment, in one place.
+
+Other packages receive values from here (or from Dagster resources); `observatory`
+functions never read the environment themselves.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def mirror_dir() -> Path | None:
+    """The local mirror of the official sources, when `OBSERVATORY_MIRROR` is set."""
+    value = os.environ.get("OBSERVATORY_MIRROR", "").strip()
+    return Path(value).expanduser().resolve() if value else None
+
+
+def cache_dir() -> Path:
+    """Where downloads are kept, by content hash."""
+    value = os.environ.get("OBSERVATORY_CACHE", "").strip()
+    return Path(value).expanduser() if value else PROJECT_DIR / ".cache" / "downloads"
+
+
+def database_url_override() -> str | None:
+    """`DATABASE_URL` points the project at an existing PostGIS instead of its own cluster."""
+    value = os.environ.get("DATABASE_URL", "").strip()
+    return value or None

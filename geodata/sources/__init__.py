@@ -1,0 +1,1 @@
+"""Source readers: one folder per source, each with its README data card."""

@@ -1,0 +1,1 @@
+"""France Chaleur Urbaine (FCU): heat networks, priority perimeters, labels and potentials."""

@@ -1,0 +1,535 @@
+"""Readers of France Chaleur Urbaine's open data, as published.
+
+Pure: files in, typed rows and rejects out. Field names follow FCU's nomenclature
+(`nomenclature_shapefile_des_reseaux_de_chaleur_et_froid.xlsx`) and its export script:
+each GeoJSON is one FeatureCollection in EPSG:2154 whose properties are the nomenclature's
+"nom complet" column names (`Identifiant reseau`, `Taux EnR&R`, `contenu CO2`, ...).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+import shapely
+from shapely.geometry import shape
+
+from geodata.load import Rejected
+
+NETWORKS_MEMBER = "reseaux_de_chaleur.geojson"
+NETWORKS_WITHOUT_TRACE_MEMBER = "reseaux_de_chaleur_sans_traces.geojson"
+PERIMETERS_MEMBER = "pdp.geojson"
+CONSTRUCTION_MEMBER = "zones_et_reseaux_en_construction.geojson"
+REQUIRED_MEMBERS = (NETWORKS_MEMBER,)
+
+# SNCU identifier of a heat network: département (2 characters, 2A/2B for Corsica, 97 for
+# overseas) then a sequence number, then C (chaleur); cold networks end in F.
+SNCU_ID_PATTERN = re.compile(r"^(\d{2}|2[AB])\d{2,3}C$")
+
+# Lambert-93 covers mainland France and Corsica; anything outside is not Lambert-93 data
+# (typically a file exported in degrees by mistake).
+LAMBERT93_BOUNDS = (-400_000.0, 5_900_000.0, 1_400_000.0, 7_300_000.0)
+
+
+class FcuArchiveError(ValueError):
+    """The archive is not FCU's open-data archive as published."""
+
+
+@dataclass(frozen=True)
+class HeatNetworkRow:
+    sncu_id: str | None
+    name: str | None
+    communes_declared: str | None
+    departement_code: str | None      # from the SNCU identifier
+    departement_label: str | None     # the `departement` field as published
+    owner: str | None                 # MO: maître d'ouvrage
+    operator: str | None              # Gestionnaire
+    classified: bool | None           # réseau classé
+    creation_year: int | None
+    declared_length_km: float | None
+    delivery_points: int | None
+    renewable_share_pct: float | None  # Taux EnR&R, %
+    co2_kg_per_kwh: float | None       # contenu CO2
+    co2_lca_kg_per_kwh: float | None   # contenu CO2 ACV
+    deliveries_mwh: float | None       # livraisons_totale_MWh
+    has_trace: bool
+    geom_wkb: str                      # hex EWKB, SRID 2154
+
+    COLUMNS = ("sncu_id", "name", "communes_declared", "departement_code", "departement_label",
+               "owner", "operator", "classified", "creation_year", "declared_length_km",
+               "delivery_points", "renewable_share_pct", "co2_kg_per_kwh", "co2_lca_kg_per_kwh",
+               "deliveries_mwh", "has_trace", "geom_wkb")
+
+    def as_tuple(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.COLUMNS)
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    """A priority development perimeter (PDP) or a network under construction."""
+
+    sncu_id: str | None
+    communes_declared: str | None
+    operator: str | None
+    commissioning: str | None
+    kind: str            # "perimeter", "construction_trace" or "construction_zone"
+    geom_wkb: str
+
+
+@dataclass
+class FcuArchive:
+    networks: list[HeatNetworkRow] = field(default_factory=list)
+    perimeters: list[AreaRow] = field(default_factory=list)
+    construction: list[AreaRow] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    rows_read: int = 0
+    rows_duplicate: int = 0
+    members: tuple[str, ...] = ()
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _number(value, cast=float):
+    """A numeric property; FCU exports numbers as JSON numbers, shapefile-style text tolerated."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"boolean {value!r} where a number was expected")
+    if isinstance(value, str):
+        value = value.strip().replace("\u202f", "").replace(" ", "").replace(",", ".")
+    number = float(value)
+    return int(round(number)) if cast is int else number
+
+
+def _boolean(value) -> bool | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"true", "oui", "checked", "1", "t"}:
+        return True
+    if text in {"false", "non", "0", "f"}:
+        return False
+    raise ValueError(f"{value!r} is not a yes/no value")
+
+
+def _feature_collection(raw: bytes, member: str) -> list[dict]:
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise FcuArchiveError(f"{member}: not readable GeoJSON ({error}); truncated download?") from error
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise FcuArchiveError(f"{member}: not a GeoJSON FeatureCollection")
+    crs = ((data.get("crs") or {}).get("properties") or {}).get("name", "")
+    if crs and not re.search(r"(EPSG:+|EPSG::)2154$", crs):
+        raise FcuArchiveError(f"{member}: CRS is {crs!r}, FCU publishes EPSG:2154 (Lambert-93)")
+    # FCU's export uses json_agg, which gives null (not []) for an empty layer.
+    return data.get("features") or []
+
+
+def _geometry(feature: dict, allowed: set[str]):
+    """(EWKB hex, geometry type) or a reason code."""
+    raw = feature.get("geometry")
+    if not raw:
+        return None, "missing_geometry"
+    try:
+        geom = shape(raw)
+    except (ValueError, TypeError, AttributeError, shapely.errors.GEOSException):
+        return None, "malformed_geometry"
+    if geom.is_empty:
+        return None, "missing_geometry"
+    if geom.geom_type not in allowed:
+        return None, "unexpected_geometry_type"
+    minx, miny, maxx, maxy = geom.bounds
+    x0, y0, x1, y1 = LAMBERT93_BOUNDS
+    if minx < x0 or miny < y0 or maxx > x1 or maxy > y1:
+        return None, "outside_lambert93"
+    if geom.geom_type == "LineString":
+        geom = shapely.MultiLineString([geom])
+    elif geom.geom_type == "Polygon":
+        geom = shapely.MultiPolygon([geom])
+    if not geom.is_valid:
+        geom = shapely.make_valid(geom)
+    return shapely.to_wkb(shapely.set_srid(geom, 2154), hex=True, include_srid=True), geom.geom_type
+
+
+def _network(props: dict, geom_wkb: str, has_trace: bool) -> HeatNetworkRow:
+    sncu_id = _text(props.get("Identifiant reseau"))
+    if sncu_id is not None:
+        sncu_id = sncu_id.upper()
+        if not SNCU_ID_PATTERN.match(sncu_id):
+            raise ValueError(f"malformed SNCU identifier {sncu_id!r}")
+    renewable = _number(props.get("Taux EnR&R"))
+    if renewable is not None and not 0 <= renewable <= 100:
+        raise ValueError(f"Taux EnR&R {renewable} is not a percentage")
+    co2 = _number(props.get("contenu CO2"))
+    if co2 is not None and not 0 <= co2 < 2:
+        raise ValueError(f"contenu CO2 {co2} kg/kWh is out of range")
+    return HeatNetworkRow(
+        sncu_id=sncu_id,
+        name=_text(props.get("nom_reseau")),
+        communes_declared=_text(props.get("communes")),
+        departement_code=sncu_id[:2] if sncu_id else None,
+        departement_label=_text(props.get("departement")),
+        owner=_text(props.get("MO")),
+        operator=_text(props.get("Gestionnaire")),
+        # The export names this property "reseaux classes" (a trailing space in the
+        # nomenclature's spelling, "reseaux classes ", is tolerated).
+        classified=_boolean(props.get("reseaux classes", props.get("reseaux classes "))),
+        creation_year=_number(props.get("annee_creation"), int),
+        declared_length_km=_number(props.get("longueur_reseau")),
+        delivery_points=_number(props.get("nb_pdl"), int),
+        renewable_share_pct=renewable,
+        co2_kg_per_kwh=co2,
+        co2_lca_kg_per_kwh=_number(props.get("contenu CO2 ACV")),
+        deliveries_mwh=_number(props.get("livraisons_totale_MWh")),
+        has_trace=has_trace,
+        geom_wkb=geom_wkb,
+    )
+
+
+def _merge(first: HeatNetworkRow, other: HeatNetworkRow) -> HeatNetworkRow:
+    """One network published as several features: keep the first attributes, join the traces."""
+    geoms = [shapely.from_wkb(first.geom_wkb), shapely.from_wkb(other.geom_wkb)]
+    lines = [part for g in geoms if g.geom_type == "MultiLineString" for part in g.geoms]
+    if not lines:   # two points for one network without trace: keep the first
+        return first
+    merged = shapely.set_srid(shapely.MultiLineString(lines), 2154)
+    return HeatNetworkRow(**{**{n: getattr(first, n) for n in HeatNetworkRow.COLUMNS},
+                             "has_trace": True,
+                             "geom_wkb": shapely.to_wkb(merged, hex=True, include_srid=True)})
+
+
+def read_fcu_archive(path: Path) -> FcuArchive:
+    """Read `opendata-fcu.zip` (or its dated copy `DDMMYY-opendata-fcu.zip`)."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as error:
+        raise FcuArchiveError(f"{path}: not a zip archive ({error}); truncated download or an "
+                              f"error page instead of opendata-fcu.zip?") from error
+    with archive:
+        # FCU zips with `zip -j` (flat names); tolerate a folder level all the same.
+        members = {Path(name).name: name for name in archive.namelist() if not name.endswith("/")}
+        missing = [m for m in REQUIRED_MEMBERS if m not in members]
+        if missing:
+            raise FcuArchiveError(f"{path}: the archive has no {', '.join(missing)} "
+                                  f"(members: {', '.join(sorted(members)) or 'none'})")
+        result = FcuArchive(members=tuple(sorted(members)))
+
+        def features(member: str) -> Iterable[tuple[str, dict]]:
+            if member not in members:
+                return []
+            try:
+                raw = archive.read(members[member])
+            except (zipfile.BadZipFile, EOFError, OSError) as error:
+                raise FcuArchiveError(f"{path}: member {member} cannot be read ({error})") from error
+            return ((f"{member}#{i}", f) for i, f in enumerate(_feature_collection(raw, member)))
+
+        by_id: dict[str, int] = {}
+        layers = [(NETWORKS_MEMBER, {"MultiLineString", "LineString"}, True),
+                  (NETWORKS_WITHOUT_TRACE_MEMBER, {"Point"}, False)]
+        for member, allowed, has_trace in layers:
+            for ref, feature in features(member):
+                result.rows_read += 1
+                props = feature.get("properties") or {}
+                geom_wkb, reason = _geometry(feature, allowed)
+                if geom_wkb is None:
+                    result.rejected.append(Rejected(ref, reason, "", props))
+                    continue
+                try:
+                    row = _network(props, geom_wkb, has_trace)
+                except (ValueError, TypeError) as error:
+                    result.rejected.append(Rejected(ref, "malformed_value", str(error), props))
+                    continue
+                if row.sncu_id is not None and row.sncu_id in by_id:
+                    index = by_id[row.sncu_id]
+                    result.networks[index] = _merge(result.networks[index], row)
+                    result.rows_duplicate += 1
+                    continue
+                if row.sncu_id is not None:
+                    by_id[row.sncu_id] = len(result.networks)
+                result.networks.append(row)
+
+        areas = [(PERIMETERS_MEMBER, result.perimeters, {"MultiPolygon", "Polygon"}),
+                 (CONSTRUCTION_MEMBER, result.construction,
+                  {"MultiPolygon", "Polygon", "MultiLineString", "LineString"})]
+        for member, target, allowed in areas:
+            for ref, feature in features(member):
+                result.rows_read += 1
+                props = feature.get("properties") or {}
+                geom_wkb, kind = _geometry(feature, allowed)
+                if geom_wkb is None:
+                    result.rejected.append(Rejected(ref, kind, "", props))
+                    continue
+                if member == PERIMETERS_MEMBER:
+                    kind = "perimeter"
+                else:
+                    kind = "construction_trace" if kind == "MultiLineString" else "construction_zone"
+                target.append(AreaRow(
+                    sncu_id=_text(props.get("Identifiant reseau")),
+                    communes_declared=_text(props.get("communes")),
+                    operator=_text(props.get("gestionnaire")),
+                    commissioning=_text(props.get("mise_en_service")),
+                    kind=kind, geom_wkb=geom_wkb))
+    return result
+
+
+def archive_url_from_dataset(dataset: dict) -> str:
+    """The download URL of the main `opendata-fcu.zip` in a data.gouv.fr dataset API answer."""
+    resources = dataset.get("resources") or []
+    candidates = [r for r in resources
+                  if str(r.get("title", "")).lower().endswith("opendata-fcu.zip")
+                  or str(r.get("url", "")).lower().endswith("opendata-fcu.zip")]
+    if not candidates:
+        titles = ", ".join(str(r.get("title")) for r in resources) or "none"
+        raise FcuArchiveError(f"the data.gouv.fr dataset lists no opendata-fcu.zip (resources: {titles})")
+    # The main resource keeps the undated title; monthly updates are dated copies.
+    main = [r for r in candidates if str(r.get("title", "")).lower() == "opendata-fcu.zip"]
+    chosen = main[0] if main else max(candidates, key=lambda r: str(r.get("last_modified", "")))
+    return chosen["url"]
+
+
+# --- Label Écoréseau -------------------------------------------------------------------
+
+LABEL_COLUMNS = ("collectivite", "reseau", "identifiant")
+
+
+@dataclass(frozen=True)
+class LabelRow:
+    sncu_id: str
+    label: str
+    collectivite: str
+    network_name: str | None
+    departement_code: str
+
+
+@dataclass
+class LabelFile:
+    rows: list[LabelRow] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    rows_read: int = 0
+    rows_duplicate: int = 0
+
+
+def read_labels(path: Path, label: str) -> LabelFile:
+    """Read one laureates CSV (`collectivite, reseau, identifiant`)."""
+    raw = Path(path).read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252")   # a re-save by a spreadsheet; names keep their accents
+    if text.lstrip().lower().startswith(("<!doctype html", "<html")):
+        raise ValueError(f"{path}: an HTML page, not the laureates CSV")
+    sample = text[:2048]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in LABEL_COLUMNS if c not in header]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {', '.join(missing)} (found: {', '.join(header)})")
+    result = LabelFile()
+    seen: set[str] = set()
+    for number, record in enumerate(reader, start=2):
+        record = {(k or "").strip().lower(): (v or "").strip() for k, v in record.items()}
+        result.rows_read += 1
+        sncu_id = record["identifiant"].upper()
+        if not SNCU_ID_PATTERN.match(sncu_id):
+            result.rejected.append(Rejected(f"{Path(path).name}:{number}", "malformed_network_id",
+                                            f"identifiant {record['identifiant']!r}", record))
+            continue
+        if not record["collectivite"]:
+            result.rejected.append(Rejected(f"{Path(path).name}:{number}", "missing_collectivite",
+                                            "", record))
+            continue
+        if sncu_id in seen:
+            result.rows_duplicate += 1
+            continue
+        seen.add(sncu_id)
+        result.rows.append(LabelRow(sncu_id, label, record["collectivite"],
+                                    record["reseau"] or None, sncu_id[:2]))
+    return result
+
+
+# "Ville de La Rochelle" names the commune La Rochelle: only the prefix goes, not the article.
+_COLLECTIVITE_PREFIXES = re.compile(r"^(ville|commune|mairie)\s+(de |d')")
+
+
+def normalise_name(name: str) -> str:
+    """Upper/lower case, accents, hyphens and apostrophes removed: `Saint-Étienne` = `ST ETIENNE`."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"[\u2019'`]", "'", text)
+    text = _COLLECTIVITE_PREFIXES.sub("", text.strip())
+    text = re.sub(r"[^a-z0-9']+", " ", text).replace("'", " ")
+    text = re.sub(r"\bst\b", "saint", text)
+    text = re.sub(r"\bste\b", "sainte", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def match_collectivite(collectivite: str, departement_code: str,
+                       communes: dict[tuple[str, str], str],
+                       epcis: dict[tuple[str, str], str]) -> tuple[str | None, str | None, str]:
+    """(insee_code, epci_siren, method) of the collectivité holding a label.
+
+    `communes` maps (département, normalised name) to an INSEE code, `epcis` maps
+    (département, normalised name) to a SIREN (an EPCI is listed under each département
+    where it has members). The département comes from the network's SNCU identifier, which
+    tells apart homonyms. No fuzzy guess: an unmatched name stays unmatched, and is counted.
+    """
+    key = normalise_name(collectivite)
+    if (departement_code, key) in communes:
+        return communes[(departement_code, key)], None, "commune_name"
+    # "La Métropole de Lyon" is the EPCI "Métropole de Lyon".
+    for candidate in (key, re.sub(r"^(la|le|l) ", "", key)):
+        if (departement_code, candidate) in epcis:
+            return None, epcis[(departement_code, candidate)], "epci_name"
+    return None, None, "unmatched"
+
+
+# --- Potential per département and national figures -------------------------------------
+
+DISTANCES_M = (50, 100, 150)
+# The xlsx column headers (as published) and the observatory's names.
+POTENTIAL_COLUMNS = {
+    "Nombre total de bâtiments (incluant autres modes de chauffage)": "buildings_total",
+    "Nombre total de logements (incluant autres modes de chauffage)": "dwellings_total",
+    "Bâtiments chauffage individuel fioul": "buildings_individual_oil",
+    "Bâtiments chauffage individuel gaz": "buildings_individual_gas",
+    "Bâtiments chauffage individuel électricité": "buildings_individual_electric",
+    "Bâtiments chauffage collectif fioul": "buildings_collective_oil",
+    "Bâtiments chauffage collectif gaz": "buildings_collective_gas",
+    "Logements chauffage individuel fioul": "dwellings_individual_oil",
+    "Logements chauffage individuel gaz": "dwellings_individual_gas",
+    "Logements chauffage individuel électricité": "dwellings_individual_electric",
+    "Logements chauffage collectif fioul": "dwellings_collective_oil",
+    "Logements chauffage collectif gaz": "dwellings_collective_gas",
+}
+POTENTIAL_ROW_COLUMNS = ("departement_code", "distance_m", "departement_name",
+                         *POTENTIAL_COLUMNS.values())
+DEPARTEMENT_CODE_PATTERN = re.compile(r"^(\d{2}|2[AB]|97\d)$")
+
+
+@dataclass
+class PotentialFile:
+    rows: list[tuple] = field(default_factory=list)    # POTENTIAL_ROW_COLUMNS
+    rejected: list[Rejected] = field(default_factory=list)
+    rows_read: int = 0
+
+
+def _departement_code(value) -> str:
+    text = str(value).strip()
+    if text.isdigit() and len(text) < 2:
+        text = text.zfill(2)   # Excel stored 1 for "01"
+    return text.upper()
+
+
+def read_potential(path: Path) -> PotentialFile:
+    """Read the `<distance>m_departement` sheets of `potentiel_identifie_FCU.xlsx`.
+
+    The `_region` sheets are formulas (SUMIF over the département sheets, some of them
+    pointing at the wrong distance's sheet), so régions are summed from the départements.
+    """
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    result = PotentialFile()
+    try:
+        for distance in DISTANCES_M:
+            sheet_name = f"{distance}m_departement"
+            if sheet_name not in workbook.sheetnames:
+                raise ValueError(f"{path}: no sheet {sheet_name!r} (sheets: {', '.join(workbook.sheetnames)})")
+            rows = workbook[sheet_name].iter_rows(values_only=True)
+            header = [str(h).strip() if h is not None else "" for h in next(rows)]
+            index = {name: i for i, name in enumerate(header)}
+            needed = ["Code département insee", "Département", *POTENTIAL_COLUMNS]
+            missing = [name for name in needed if name not in index]
+            if missing:
+                raise ValueError(f"{path} [{sheet_name}]: missing column(s) {', '.join(missing)}")
+            for number, values in enumerate(rows, start=2):
+                if all(v is None for v in values[:len(header)]):
+                    continue
+                result.rows_read += 1
+                ref = f"{sheet_name}:{number}"
+                code = _departement_code(values[index["Code département insee"]])
+                name = values[index["Département"]]
+                if not DEPARTEMENT_CODE_PATTERN.match(code) or code == "20" or name is None:
+                    # "20" is Corsica's pre-1976 code: a leftover row without a name.
+                    result.rejected.append(Rejected(ref, "unknown_departement",
+                                                    f"code {code!r}, name {name!r}",
+                                                    {"code": code, "name": name}))
+                    continue
+                try:
+                    counts = [int(values[index[column]] or 0) for column in POTENTIAL_COLUMNS]
+                except (TypeError, ValueError) as error:
+                    result.rejected.append(Rejected(ref, "malformed_value", str(error), {"code": code}))
+                    continue
+                result.rows.append((code, distance, str(name).strip(), *counts))
+    finally:
+        workbook.close()
+    return result
+
+
+DEPARTEMENT_SUMMARY_COLUMNS = ("departement_code", "network_count", "renewable_share_pct")
+
+
+def read_departement_summary(path: Path) -> list[tuple]:
+    """Number of networks and mean EnR&R rate per département (`stats-bdnb-2022-departements.json`)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, list):
+        raise ValueError(f"{path}: expected a list of départements")
+    return [(str(d["departement_code"]), _number(d.get("nb_reseaux"), int), _number(d.get("taux_enrr")))
+            for d in data]
+
+
+_FIGURE = re.compile(r"^\s*([\d\s\u202f\u00a0]+(?:,\d+)?)\s*(%|km|millions?)?\s*$")
+_MULTIPLIERS = {"million": 1e6, "millions": 1e6}
+
+
+def parse_french_figure(text: str) -> tuple[float, str | None]:
+    """`"6529 km"` -> (6529, "km"); `"62,6%"` -> (62.6, "%"); `"6,6 millions"` -> (6600000, None)."""
+    match = _FIGURE.match(str(text))
+    if not match:
+        raise ValueError(f"{text!r} is not a French-formatted figure")
+    number = float(re.sub(r"[\s\u202f\u00a0]", "", match.group(1)).replace(",", "."))
+    unit = match.group(2)
+    if unit in _MULTIPLIERS:
+        return number * _MULTIPLIERS[unit], None
+    return number, unit
+
+
+NATIONAL_FIGURE_COLUMNS = ("key", "label", "value", "unit", "published_as", "source")
+
+
+def read_national_figures(key_figures: Path, national_stats: Path) -> list[tuple]:
+    """FCU's national key figures and national connection potential, one row per figure."""
+    rows = []
+    for number, entry in enumerate(json.loads(Path(key_figures).read_text(encoding="utf-8"))):
+        value, unit = parse_french_figure(entry["value"])
+        rows.append((f"key_figure_{number + 1}", entry["description"], value, unit,
+                     entry["value"], "data-number-rcu.json"))
+    stats = json.loads(Path(national_stats).read_text(encoding="utf-8"))
+    rows.append(("network_count", "Nombre de réseaux de chaleur (EARCF 2022)",
+                 float(stats["nb_reseaux"]), None, str(stats["nb_reseaux"]), "stats-bdnb-2022-national.json"))
+    rows.append(("renewable_share_pct", "Taux moyen d'EnR&R des réseaux (EARCF 2022)",
+                 float(stats["taux_enrr"]), "%", str(stats["taux_enrr"]), "stats-bdnb-2022-national.json"))
+    for distance in DISTANCES_M:
+        block = stats[f"{distance}m"]
+        rows.append((f"dwellings_collective_gas_oil_{distance}m",
+                     f"Logements en chauffage collectif gaz ou fioul à moins de {distance} m d'un réseau",
+                     float(block["nb_logements"]), "logements", str(block["nb_logements"]),
+                     "stats-bdnb-2022-national.json"))
+        rows.append((f"buildings_collective_gas_oil_{distance}m",
+                     f"Bâtiments en chauffage collectif gaz ou fioul à moins de {distance} m d'un réseau",
+                     float(block["nb_batiments"]), "bâtiments", str(block["nb_batiments"]),
+                     "stats-bdnb-2022-national.json"))
+    return rows

@@ -1,0 +1,1 @@
+"""Dagster definitions: assets wire source readers to loads and indicators."""

@@ -1,0 +1,57 @@
+"""The COG reference, the commune contours, and the communes with their harmonised geometry."""
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from geodata.sources.cog import reader as cog
+from geodata.sources.cog.load import load_reference
+from geodata.sources.contours.harmonise import communes_without_boundary, harmonise
+from geodata.sources.contours.load import load_contours
+from geodata.sources.contours.reader import COMMUNES_2018
+from pipelines.resources import PostGIS, Sources
+
+GROUP = "reference"
+
+
+def _markdown_table(header: tuple[str, ...], rows: list[tuple]) -> MetadataValue:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
+    return MetadataValue.md("\n".join(lines))
+
+
+@asset(group_name=GROUP, description="COG 2026: régions, départements, EPCI, current and former communes")
+def cog_reference(context: AssetExecutionContext, postgis: PostGIS, sources: Sources) -> MaterializeResult:
+    files = [sources.fetch(s) for s in (cog.COMMUNES, cog.EPCI, cog.DEPARTEMENTS, cog.REGIONS)]
+    with postgis.connect() as conn:
+        report, reference = load_reference(conn, *files)
+    context.log.info(f"{report.rows_loaded} communes, {len(reference.former_communes)} former codes")
+    return MaterializeResult(metadata={
+        **report.as_metadata(),
+        "former_codes": len(reference.former_communes),
+        "epci": len(reference.epcis),
+        "population_total": reference.population_total,
+    })
+
+
+@asset(group_name=GROUP, description="Commune contours as published (vintage of the source), in Lambert-93")
+def commune_contours(context: AssetExecutionContext, postgis: PostGIS, sources: Sources) -> MaterializeResult:
+    fetched = sources.fetch(COMMUNES_2018)
+    with postgis.connect() as conn:
+        report = load_contours(conn, fetched)
+    context.log.info(f"{report.rows_loaded} contours, {report.rows_repaired} repaired")
+    return MaterializeResult(metadata=report.as_metadata())
+
+
+@asset(group_name=GROUP, deps=[cog_reference, commune_contours],
+       description="Current communes with their geometry: merged communes dissolved into their commune")
+def communes(context: AssetExecutionContext, postgis: PostGIS) -> MaterializeResult:
+    with postgis.connect() as conn:
+        report = harmonise(conn, COMMUNES_2018.vintage)
+        missing = communes_without_boundary(conn)
+    context.log.info(f"{report.rows_loaded} communes with a geometry, {len(missing)} without")
+    return MaterializeResult(metadata={
+        **report.as_metadata(),
+        "communes_without_geometry": len(missing),
+        "communes_without_geometry_list": _markdown_table(("code", "commune", "raison"), missing),
+        "unknown_contour_codes": _markdown_table(
+            ("code", "détail"), [(r.row_ref, r.detail) for r in report.rejected]),
+    })

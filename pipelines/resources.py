@@ -1,0 +1,47 @@
+"""Resources shared by every asset: the database and the source mirror."""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+from dagster import ConfigurableResource, EnvVar
+
+from geodata import db
+from geodata.sources.fetch import Fetched, SourceFile, fetch
+
+
+class PostGIS(ConfigurableResource):
+    """The observatory's database; empty means the project's private cluster."""
+
+    database_url: str = ""
+
+    def url(self) -> str:
+        return db.libpq_url(self.database_url) if self.database_url else db.resolve_url()
+
+    @contextmanager
+    def connect(self):
+        with psycopg.connect(self.url()) as conn:
+            yield conn
+
+
+class Sources(ConfigurableResource):
+    """Where source files come from: the local mirror when set, else the official URLs."""
+
+    mirror: str = ""
+
+    def fetch(self, source: SourceFile) -> Fetched:
+        return fetch(source, mirror=Path(self.mirror) if self.mirror else None)
+
+
+def _from_env(name: str):
+    # EnvVar fails on an unset variable; unset is meaningful here (cluster, no mirror).
+    return EnvVar(name) if os.environ.get(name) else ""
+
+
+def default_resources() -> dict:
+    return {
+        "postgis": PostGIS(database_url=_from_env("DATABASE_URL")),
+        "sources": Sources(mirror=_from_env("OBSERVATORY_MIRROR")),
+    }

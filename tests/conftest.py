@@ -1,0 +1,96 @@
+"""Fixtures on the real PostGIS: the private cluster, or the server `DATABASE_URL` names.
+
+Each test session works in a database of its own (`OBSERVATORY_TEST_DB`, default
+`observatory_test`), created afresh and migrated.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+
+from geodata import cluster, db, migrate
+
+MIRROR = Path(os.environ.get("OBSERVATORY_MIRROR") or Path(__file__).resolve().parents[2] / "shared" / "data")
+os.environ.setdefault("OBSERVATORY_MIRROR", str(MIRROR))
+
+
+def _server_url() -> str:
+    override = os.environ.get("DATABASE_URL")
+    return db.libpq_url(override) if override else cluster.up()
+
+
+def _with_database(url: str, name: str) -> str:
+    return url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
+def mirror() -> Path:
+    if not MIRROR.is_dir():
+        pytest.fail(f"the data mirror {MIRROR} is missing: set OBSERVATORY_MIRROR")
+    return MIRROR
+
+
+@pytest.fixture(scope="session")
+def db_url() -> str:
+    name = os.environ.get("OBSERVATORY_TEST_DB", "observatory_test")
+    server = _server_url()
+    with psycopg.connect(_with_database(server, "postgres"), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = _with_database(server, name)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(db_url: str) -> sa.Engine:
+    engine = db.make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def conn(engine: sa.Engine):
+    """A SQLAlchemy connection whose work is rolled back after the test."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+
+
+@pytest.fixture
+def pg(reference_db: str):
+    """A psycopg connection for load code, on the loaded reference, rolled back after the test.
+
+    Loads open their transactions as savepoints inside this one, so a test may publish
+    tiny fixtures without disturbing the reference other tests read.
+    """
+    with psycopg.connect(reference_db) as connection:
+        connection.execute("SELECT 1")
+        yield connection
+        connection.rollback()
+
+
+@pytest.fixture(scope="session")
+def reference_db(db_url: str, mirror: Path) -> str:
+    """The COG 2026 reference and the harmonised contours, loaded once from the mirror."""
+    from geodata.sources.cog import reader as cog
+    from geodata.sources.cog.load import load_reference
+    from geodata.sources.contours.harmonise import harmonise
+    from geodata.sources.contours.load import load_contours
+    from geodata.sources.contours.reader import COMMUNES_2018
+    from geodata.sources.fetch import fetch
+
+    with psycopg.connect(db_url) as connection:
+        load_reference(connection, *(fetch(s, mirror=mirror) for s in
+                                     (cog.COMMUNES, cog.EPCI, cog.DEPARTEMENTS, cog.REGIONS)))
+        contours = fetch(COMMUNES_2018, mirror=mirror)
+        load_contours(connection, contours)
+        harmonise(connection, contours.source.vintage)
+    return db_url
