@@ -5,8 +5,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from geoalchemy2 import alembic_helpers
 
 from geodata.db import sqlalchemy_url
+from geodata.models import CORE_SCHEMA
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -21,3 +23,14 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str) -> None:
     """Bring the database to every head: each domain (energy, pact) has its own branch."""
     command.upgrade(alembic_config(url), "heads")
+
+
+def include_object(obj, name, obj_type, reflected, compare_to):
+    """Only our own schema: PostGIS' tables and the `observatory` views are managed by hand."""
+    if obj_type == "table" and obj.schema != CORE_SCHEMA:
+        return False
+    return alembic_helpers.include_object(obj, name, obj_type, reflected, compare_to)
+
+
+def include_name(name, type_, parent_names):
+    return name == CORE_SCHEMA if type_ == "schema" else True

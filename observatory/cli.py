@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from geodata import cluster, db, migrate
+from observatory import attribute_cli, services
 
 
 def _db(args: argparse.Namespace) -> int:
@@ -26,6 +28,44 @@ def _migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _prepare_database() -> str:
+    url = db.resolve_url() if db.database_url_override() else cluster.up()
+    migrate.upgrade(url)
+    return url
+
+
+def _pipelines(args: argparse.Namespace) -> int:
+    url = _prepare_database()
+    print("Running the pipelines (every asset and its checks):", flush=True)
+    return services.materialize_all(url, args.select)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    url = _prepare_database()
+    running = services.start_services(url, app_port=args.port, tiles_port=args.tiles_port,
+                                      dagster_port=None if args.no_dagster else args.dagster_port)
+    print("\nThe observatory is running:")
+    for service in running:
+        print(f"  {service.name:<12} {service.url}")
+    print("Stop with Ctrl-C.", flush=True)
+    try:
+        while all(s.process.poll() is None for s in running):
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        services.stop_services(running)
+    return 0
+
+
+def _up(args: argparse.Namespace) -> int:
+    code = _pipelines(args)
+    if code:
+        print("observatory: the pipelines failed (see above); not starting the app", file=sys.stderr)
+        return code
+    return _serve(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="observatory", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -36,6 +76,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     migration = commands.add_parser("migrate", help="apply the schema migrations to DATABASE_URL")
     migration.set_defaults(handler=_migrate)
+
+    def service_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--port", type=int, default=8501, help="the observatory (Streamlit)")
+        command.add_argument("--tiles-port", type=int, default=8765, help="the map tile endpoint")
+        command.add_argument("--dagster-port", type=int, default=3000, help="the Dagster UI")
+        command.add_argument("--no-dagster", action="store_true", help="do not start the Dagster UI")
+
+    pipelines = commands.add_parser("pipelines", help="materialise every asset (or --select) and run checks")
+    pipelines.add_argument("--select", default="*", help="Dagster asset selection")
+    pipelines.set_defaults(handler=_pipelines)
+
+    serve = commands.add_parser("serve", help="start the observatory, its tile endpoint and the Dagster UI")
+    service_options(serve)
+    serve.set_defaults(handler=_serve)
+
+    up = commands.add_parser("up", help="the main job: database, pipelines, then serve")
+    up.add_argument("--select", default="*", help=argparse.SUPPRESS)
+    service_options(up)
+    up.set_defaults(handler=_up)
+    attribute_cli.add_parser(commands)
     return parser
 
 

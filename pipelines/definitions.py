@@ -2,18 +2,31 @@
 from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules
 
 from pipelines import schedules
+from pipelines.energy import assets as energy_assets
+from pipelines.energy import checks as energy_checks
+from pipelines.heat import assets as heat_assets
+from pipelines.heat import checks as heat_checks
+from pipelines.heat import schedules as heat_schedules
+from pipelines.irve import assets as irve_assets
+from pipelines.irve import checks as irve_checks
+from pipelines.irve import schedules as irve_schedules
+from pipelines.pacte import assets as pacte_assets
+from pipelines.pacte import checks as pacte_checks
+from pipelines.pacte import sensors as pacte_sensors
+from pipelines.pacte.resources import pacte_imports_from_env
 from pipelines.reference import assets as reference_assets
 from pipelines.reference import checks as reference_checks
 from pipelines.resources import default_resources
 
-ASSET_MODULES = [reference_assets]
-CHECK_MODULES = [reference_checks]
+ASSET_MODULES = [reference_assets, irve_assets, heat_assets, energy_assets, pacte_assets]
+CHECK_MODULES = [reference_checks, irve_checks, heat_checks, energy_checks, pacte_checks]
 
 defs = Definitions(
     assets=load_assets_from_modules(ASSET_MODULES),
     asset_checks=load_asset_checks_from_modules(CHECK_MODULES),
-    jobs=[schedules.refresh_all],
-    schedules=[schedules.weekly_refresh],
-    sensors=[],
-    resources=default_resources(),
+    jobs=[schedules.refresh_all, irve_schedules.irve_refresh, heat_schedules.heat_refresh,
+          pacte_sensors.pact_import_job],
+    schedules=[schedules.weekly_refresh, irve_schedules.irve_daily, heat_schedules.heat_monthly],
+    sensors=[pacte_sensors.pact_import_folder_sensor],
+    resources={**default_resources(), "pacte_imports": pacte_imports_from_env()},
 )

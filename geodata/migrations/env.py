@@ -6,23 +6,10 @@ from geoalchemy2 import alembic_helpers
 
 from geodata import models
 from geodata.db import make_engine
+from geodata.migrate import include_name, include_object
 
 config = context.config
 target_metadata = models.Base.metadata
-
-
-def include_object(obj, name, obj_type, reflected, compare_to):
-    # Only our own schema: PostGIS' tables (spatial_ref_sys, topology) and the public
-    # views of the `observatory` schema are managed by hand in the revisions.
-    if obj_type == "table" and obj.schema != models.CORE_SCHEMA:
-        return False
-    return alembic_helpers.include_object(obj, name, obj_type, reflected, compare_to)
-
-
-def include_name(name, type_, parent_names):
-    if type_ == "schema":
-        return name == models.CORE_SCHEMA
-    return True
 
 
 def run_migrations_online() -> None:

@@ -1,7 +1,26 @@
 """All tables of the `core` schema; importing this module registers them on `Base.metadata`."""
 from geodata.models.base import CORE_SCHEMA, DISPLAY_SRID, STORAGE_SRID, VIEW_SCHEMA, Base
 from geodata.models.charging import ChargingPoint
+from geodata.models.heat import (
+    CommuneEnergy,
+    EcoreseauLabel,
+    HeatArea,
+    HeatDepartementSummary,
+    HeatNationalFigure,
+    HeatNetwork,
+    HeatPotentialDepartement,
+    SourceAvailability,
+)
 from geodata.models.loads import LoadRun, QuarantinedRow
+from geodata.models.pact import (
+    PactCampaign,
+    PactCommitment,
+    PactFollowUp,
+    PactImportRun,
+    PactMeasure,
+    PactReviewRow,
+    PactSignature,
+)
 from geodata.models.reference import (
     Commune,
     CommuneBoundary,
@@ -17,4 +36,8 @@ __all__ = [
     "Base", "CORE_SCHEMA", "ChargingPoint", "DISPLAY_SRID", "STORAGE_SRID", "VIEW_SCHEMA",
     "Commune", "CommuneBoundary", "CommuneContour", "CommuneWithoutBoundary", "Departement",
     "Epci", "FormerCommune", "LoadRun", "QuarantinedRow", "Region",
+    "PactCampaign", "PactCommitment", "PactFollowUp", "PactImportRun", "PactMeasure",
+    "PactReviewRow", "PactSignature",
+    "CommuneEnergy", "EcoreseauLabel", "HeatArea", "HeatDepartementSummary", "HeatNationalFigure",
+    "HeatNetwork", "HeatPotentialDepartement", "SourceAvailability",
 ]

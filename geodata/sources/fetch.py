@@ -59,9 +59,15 @@ def _looks_like_html(path: Path) -> bool:
     return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))
 
 
-def fetch(source: SourceFile, *, mirror: Path | None = None, url: str | None = None) -> Fetched:
-    """Local path of `source`, from the mirror when one is configured, else downloaded."""
-    mirror = mirror if mirror is not None else mirror_dir()
+FROM_SETTINGS = Path("<OBSERVATORY_MIRROR>")
+
+
+def fetch(source: SourceFile, *, mirror: Path | None = FROM_SETTINGS, url: str | None = None) -> Fetched:
+    """Local path of `source`, from the mirror when one is given, else downloaded.
+
+    By default the mirror is `OBSERVATORY_MIRROR`; `mirror=None` forces the download.
+    """
+    mirror = mirror_dir() if mirror is FROM_SETTINGS else mirror
     if mirror is not None:
         path = mirror / source.mirror_path
         if not path.is_file():

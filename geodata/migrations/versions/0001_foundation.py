@@ -63,6 +63,10 @@ PUBLIC_INTERFACE = [
     "COMMENT ON COLUMN observatory.commune.density_per_km2 IS 'Inhabitants per km²'",
     "COMMENT ON COLUMN observatory.commune.geom IS 'Contour in Lambert-93 (EPSG:2154), for measures'",
     "COMMENT ON COLUMN observatory.commune.geom_wgs84 IS 'Simplified contour in WGS84 (EPSG:4326), for maps'",
+    """CREATE VIEW observatory.former_commune AS
+        SELECT f.code, f.kind, coalesce(f.name, k.name) AS name, f.current_insee_code
+        FROM core.former_commune f LEFT JOIN core.commune_contour k ON k.code = f.code""",
+    "COMMENT ON VIEW observatory.former_commune IS 'Codes that resolve to a current commune: delegated (deleguee), associated (associee), absorbed by a merger (ancienne), municipal arrondissements'",
     """CREATE VIEW observatory.load_run AS
         SELECT id, source, target_table, started_at, duration_s, rows_read, rows_loaded,
                rows_repaired, rows_duplicate, rows_quarantined, quarantine_by_reason,

@@ -1,0 +1,1 @@
+"""The observatory's Streamlit app and its map tile endpoint."""

@@ -1,0 +1,14 @@
+"""Observatoire de la transition locale: the Streamlit entry point (`streamlit run dashboards/app.py`)."""
+from pathlib import Path
+
+import streamlit as st
+
+PAGES = Path(__file__).resolve().parent / "pages"
+
+st.set_page_config(page_title="Observatoire de la transition locale", page_icon="🌱", layout="wide")
+
+navigation = st.navigation([
+    st.Page(PAGES / "accueil.py", title="Carte de France", icon="🗺️", url_path="accueil", default=True),
+    st.Page(PAGES / "commune.py", title="Fiche commune", icon="🏘️", url_path="commune"),
+])
+navigation.run()

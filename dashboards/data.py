@@ -1,0 +1,29 @@
+"""The app's access to the database: one read-only engine per process, and settings."""
+from __future__ import annotations
+
+import os
+import urllib.request
+
+import sqlalchemy as sa
+import streamlit as st
+
+from geodata import db
+
+
+@st.cache_resource
+def engine() -> sa.Engine:
+    """Reads go through the role that can only SELECT the `observatory` views."""
+    return db.make_reader_engine()
+
+
+def tiles_url() -> str:
+    return os.environ.get("OBSERVATORY_TILES_URL", "http://127.0.0.1:8765").rstrip("/")
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def tiles_available(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False

@@ -1,0 +1,61 @@
+"""Map pieces shared by the pages: the national commune layer, contours, legends."""
+from __future__ import annotations
+
+import math
+
+import pydeck as pdk
+
+from dashboards.format import class_label
+from dashboards.tile_server import MVT_WORKER_PATH
+from observatory.map_indicators import NO_DATA_RGB, MapIndicator
+
+FRANCE_VIEW = pdk.ViewState(latitude=46.6, longitude=2.4, zoom=4.9, min_zoom=4, max_zoom=13)
+TILE_MIN_ZOOM = 5  # below, tiles of zoom 5 are drawn smaller rather than one heavy z4 tile
+
+
+def commune_tiles_layer(tiles_url: str, indicator: MapIndicator) -> pdk.Layer:
+    return pdk.Layer(
+        "MVTLayer",
+        data=f"{tiles_url}/communes/{indicator.key}/{{z}}/{{x}}/{{y}}.pbf",
+        id=f"communes-{indicator.key}",
+        min_zoom=TILE_MIN_ZOOM,
+        max_zoom=12,
+        get_fill_color="[properties.r, properties.g, properties.b, 220]",
+        get_line_color=[255, 255, 255, 50],
+        line_width_min_pixels=0,
+        pickable=True,
+        auto_highlight=True,
+        # Streamlit's bundle can parse MVT only in a loaders.gl worker, fetched by default from
+        # unpkg.com: the tile server serves it, so the map works offline and without a CDN.
+        load_options={"mvt": {"workerUrl": f"{tiles_url}{MVT_WORKER_PATH}"}},
+    )
+
+
+def contour_layer(geojson: dict, layer_id: str = "contour") -> pdk.Layer:
+    return pdk.Layer("GeoJsonLayer", data={"type": "Feature", "geometry": geojson, "properties": {}},
+                     id=layer_id, stroked=True, filled=True, get_fill_color=[31, 161, 135, 90],
+                     get_line_color=[68, 1, 84, 255], line_width_min_pixels=2)
+
+
+def view_around(xmin: float, ymin: float, xmax: float, ymax: float) -> pdk.ViewState:
+    span = max(xmax - xmin, (ymax - ymin) * 1.5, 0.01)
+    zoom = max(4.0, min(14.0, 9.5 - math.log2(span / 0.15)))
+    return pdk.ViewState(latitude=(ymin + ymax) / 2, longitude=(xmin + xmax) / 2, zoom=zoom)
+
+
+def legend_html(indicator: MapIndicator) -> str:
+    bounds = [None, *indicator.breaks, None]
+    items = []
+    for index, colour in enumerate(indicator.palette):
+        label = class_label(bounds[index], bounds[index + 1], indicator.unit)
+        items.append(_swatch(colour, label))
+    items.append(_swatch(NO_DATA_RGB, "sans donnée"))
+    return (f"<div style='font-size:0.85rem'><b>{indicator.label}</b> ({indicator.unit})"
+            f"<div style='display:flex;flex-wrap:wrap;gap:0.3rem 1rem;margin-top:0.3rem'>{''.join(items)}</div></div>")
+
+
+def _swatch(colour: tuple[int, int, int], label: str) -> str:
+    r, g, b = colour
+    return (f"<span style='white-space:nowrap'><span style='display:inline-block;width:14px;height:14px;"
+            f"background:rgb({r},{g},{b});border:1px solid #888;vertical-align:middle;margin-right:4px'>"
+            f"</span>{label}</span>")

@@ -1,0 +1,45 @@
+"""Home: the national map of communes coloured by an indicator, and the commune search."""
+import pydeck as pdk
+import streamlit as st
+
+from dashboards.data import engine, tiles_available, tiles_url
+from dashboards.format import number
+from dashboards.maps import FRANCE_VIEW, commune_tiles_layer, legend_html
+from observatory.communes import search_communes
+from observatory.map_indicators import MAP_INDICATORS
+
+st.title("Observatoire de la transition locale")
+st.caption("Communes de France (COG 2026) : engagements, énergie et transition, commune par commune.")
+
+search_column, map_column = st.columns([1, 2.4])
+
+with search_column:
+    st.subheader("Chercher une commune")
+    query = st.text_input("Nom ou code postal", placeholder="ex. Lille, 69135, 49270", key="search")
+    if query:
+        with engine().connect() as conn:
+            results = search_communes(conn, query)
+        if not results:
+            st.info("Aucune commune ne correspond à cette recherche.")
+        for commune in results:
+            st.page_link("pages/commune.py", query_params={"code": commune["insee_code"]},
+                         label=f"{commune['name']} ({commune['departement_code']}) · "
+                               f"{number(commune['population'])} hab.")
+
+with map_column:
+    labels = {key: indicator.label for key, indicator in MAP_INDICATORS.items()}
+    key = st.selectbox("Indicateur", options=list(labels), format_func=labels.get, key="indicator")
+    indicator = MAP_INDICATORS[key]
+    url = tiles_url()
+    if not tiles_available(url):
+        st.warning(f"La carte nationale est indisponible : le serveur de tuiles ({url}) ne répond pas. "
+                   "Lancez-le avec `observatory serve`.")
+    st.pydeck_chart(pdk.Deck(
+        layers=[commune_tiles_layer(url, indicator)],
+        initial_view_state=FRANCE_VIEW,
+        map_style=None,
+        map_provider=None,  # no basemap: it would come from a CDN, and the communes draw France
+        tooltip={"html": "<b>{nom}</b> ({code})<br/>{value} " + indicator.unit},
+    ), height=620, key="national-map")
+    st.markdown(legend_html(indicator), unsafe_allow_html=True)
+    st.caption(f"Source : {indicator.source}. Fond de carte absent : les communes seules dessinent la France.")

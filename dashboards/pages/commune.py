@@ -1,0 +1,57 @@
+"""Commune profile: identity, territory, contour; other domains add their panels here."""
+import pydeck as pdk
+import streamlit as st
+
+from dashboards.data import engine
+from dashboards.format import number
+from dashboards.maps import contour_layer, view_around
+from observatory.communes import commune_profile, search_communes
+
+KIND_LABELS = {"deleguee": "commune déléguée", "associee": "commune associée",
+               "ancienne": "ancienne commune fusionnée", "arrondissement": "arrondissement municipal"}
+
+code = st.query_params.get("code")
+if not code:
+    st.title("Fiche commune")
+    query = st.text_input("Nom ou code postal de la commune", key="commune-search")
+    if query:
+        with engine().connect() as conn:
+            for found in search_communes(conn, query):
+                st.page_link("pages/commune.py", query_params={"code": found["insee_code"]},
+                             label=f"{found['name']} ({found['departement_code']})")
+    st.stop()
+
+with engine().connect() as conn:
+    profile = commune_profile(conn, code)
+if profile is None:
+    st.error(f"Aucune commune actuelle n'a le code {code}.")
+    st.stop()
+
+st.title(profile["name"])
+st.caption(f"Code Insee {profile['insee_code']} · {profile['departement']} ({profile['departement_code']})"
+           f" · {profile['region'] or 'hors région'}")
+
+figures = st.columns(4)
+figures[0].metric("Population", number(profile["population"]))
+figures[1].metric("Surface", number(profile["area_km2"], 1, "km²"))
+figures[2].metric("Densité", number(profile["density_per_km2"], 1, "hab./km²"))
+figures[3].metric("Codes postaux", profile["postcodes"] or "—")
+
+details, drawing = st.columns([1, 1.6])
+with details:
+    st.markdown(f"**Intercommunalité (EPCI)** : {profile['epci'] or 'aucune'}"
+                + (f" (Siren {profile['epci_siren']})" if profile["epci_siren"] else ""))
+    st.markdown(f"**Département** : {profile['departement']} · **Région** : {profile['region'] or '—'}")
+    if profile["former_communes"]:
+        st.markdown("**Communes rattachées**")
+        for former in profile["former_communes"]:
+            st.markdown(f"- {former['name'] or '(nom inconnu)'} ({former['code']}), "
+                        f"{KIND_LABELS.get(former['kind'], former['kind'])}")
+with drawing:
+    if profile["contour"]:
+        st.pydeck_chart(pdk.Deck(layers=[contour_layer(profile["contour"])], map_style=None,
+                                 initial_view_state=view_around(profile["xmin"], profile["ymin"],
+                                                                profile["xmax"], profile["ymax"])),
+                        height=380, key="commune-contour")
+    else:
+        st.warning(f"Pas de contour pour cette commune : {profile['missing_geometry_reason']}")

@@ -1,0 +1,230 @@
+"""Writing the pact to `core`: campaigns, catalogue, and import runs.
+
+Unlike the national sources, lists come from many citizen groups: an import replaces the
+rows of its own `dataset` only, in one transaction with its accounting (`core.load_run`,
+`core.quarantined_row` through `geodata.load.record`), its import run and its review rows.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import psycopg
+
+from geodata.load import LoadReport, Rejected, record
+from geodata.sources.pacte.campaigns import CAMPAIGNS, Campaign
+from geodata.sources.pacte.reader import CatalogueEntry
+
+
+def ensure_campaigns(conn: psycopg.Connection, campaigns: Sequence[Campaign] = CAMPAIGNS) -> None:
+    with conn.transaction():
+        for c in campaigns:
+            conn.execute(
+                """INSERT INTO core.pact_campaign (code, label, election_year, mandate_start,
+                       mandate_end, measure_count) VALUES (%s, %s, %s, %s, %s, %s)
+                   ON CONFLICT (code) DO UPDATE SET label = EXCLUDED.label,
+                       election_year = EXCLUDED.election_year,
+                       mandate_start = EXCLUDED.mandate_start, mandate_end = EXCLUDED.mandate_end,
+                       measure_count = coalesce(EXCLUDED.measure_count, core.pact_campaign.measure_count)""",
+                (c.code, c.label, c.election_year, c.mandate_start, c.mandate_end, c.measure_count))
+
+
+def _position(number: str) -> int:
+    # Principles A, B, C come first, then measures in numeric order.
+    return ord(number) - ord("A") if number.isalpha() else 100 + int(number)
+
+
+def load_catalogue(conn: psycopg.Connection, campaign: Campaign, entries: Sequence[CatalogueEntry],
+                   report: LoadReport) -> LoadReport:
+    """Upsert a campaign's catalogue: every measure 1..measure_count and principle exists, with
+    its title when verified; a later, fuller file fills titles in (never erases one)."""
+    started = time.perf_counter()
+    skeleton = [*campaign.principles, *(str(n) for n in range(1, (campaign.measure_count or 0) + 1))]
+    with conn.transaction():
+        for number in skeleton:
+            conn.execute(
+                """INSERT INTO core.pact_measure (campaign_code, number, kind, position,
+                       title_verified) VALUES (%s, %s, %s, %s, false) ON CONFLICT DO NOTHING""",
+                (campaign.code, number, "principle" if number.isalpha() else "measure",
+                 _position(number)))
+        for e in entries:
+            conn.execute(
+                """INSERT INTO core.pact_measure (campaign_code, number, kind, position, title,
+                       title_verified, topic, source) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+                   ON CONFLICT (campaign_code, number) DO UPDATE SET kind = EXCLUDED.kind,
+                       title = coalesce(EXCLUDED.title, core.pact_measure.title),
+                       title_verified = EXCLUDED.title_verified OR core.pact_measure.title_verified,
+                       topic = coalesce(EXCLUDED.topic, core.pact_measure.topic),
+                       source = coalesce(EXCLUDED.source, core.pact_measure.source)""",
+                (campaign.code, e.number, e.kind, _position(e.number), e.title, e.title_verified,
+                 e.topic, e.source))
+        report.rows_loaded = len(entries)
+        report.duration_s = time.perf_counter() - started
+        record(conn, report)
+    return report
+
+
+def catalogue_numbers(conn: psycopg.Connection) -> dict[str, set[str]]:
+    numbers: dict[str, set[str]] = {}
+    for campaign_code, number in conn.execute(
+            "SELECT campaign_code, number FROM core.pact_measure").fetchall():
+        numbers.setdefault(campaign_code, set()).add(number)
+    return numbers
+
+
+def other_datasets_levels(conn: psycopg.Connection, dataset: str) -> dict[tuple[str, str], tuple[str, str]]:
+    """(campaign, insee_code) -> (council commitment, dataset) as other imports recorded it."""
+    return {(campaign, insee): (level, other) for campaign, insee, level, other in conn.execute(
+        """SELECT DISTINCT ON (campaign_code, insee_code) campaign_code, insee_code,
+                  council_commitment, dataset
+           FROM core.pact_signature WHERE dataset <> %s AND council_commitment IS NOT NULL
+           ORDER BY campaign_code, insee_code, dataset""", (dataset,)).fetchall()}
+
+
+@dataclass
+class ReviewRow:
+    row_number: int
+    published_name: str | None
+    area_hint: str | None
+    status: str                      # matched, ambiguous, unmatched, quarantined
+    insee_code: str | None = None
+    method: str | None = None
+    score: float | None = None
+    candidates: list[dict] | None = None
+    reason: str | None = None
+    detail: str | None = None
+    payload: dict | None = None
+
+
+@dataclass
+class SignatureRecord:
+    campaign_code: str
+    insee_code: str
+    published_name: str
+    published_names: list[str]
+    list_name: str | None
+    candidate_name: str | None
+    elected: bool | None
+    council_commitment: str | None
+    signed_on: date | None
+    source: str | None
+    match_method: str
+    match_score: float
+    row_numbers: list[int]
+    measures: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FollowUpRecord:
+    campaign_code: str
+    insee_code: str
+    published_name: str
+    measure_number: str
+    status: str
+    status_date: date | None
+    evidence_url: str | None
+    comment: str | None
+    source: str | None
+
+
+@dataclass
+class ImportPlan:
+    """What an import will write; `observatory.pact.plan_*` builds it without a database."""
+
+    dataset: str
+    kind: str                        # signatures or follow_up
+    file_name: str
+    file_sha256: str
+    encoding: str | None
+    messages: list[str]
+    rows_read: int
+    review: list[ReviewRow]
+    signatures: list[SignatureRecord] = field(default_factory=list)
+    follow_ups: list[FollowUpRecord] = field(default_factory=list)
+    items_rejected: list[Rejected] = field(default_factory=list)
+    rows_duplicate: int = 0
+
+    def count(self, status: str) -> int:
+        return sum(1 for row in self.review if row.status == status)
+
+    @property
+    def rows_loaded(self) -> int:
+        return len(self.signatures) if self.kind == "signatures" else len(self.follow_ups)
+
+    def rejected(self) -> list[Rejected]:
+        """Everything not loaded, for `core.quarantined_row`: quarantined, ambiguous and
+        unmatched rows, and items set aside inside loaded rows."""
+        rows = [Rejected(f"ligne {r.row_number}: {r.published_name or '(sans nom)'}",
+                         r.reason or f"{r.status}_commune", r.detail or "", r.payload)
+                for r in self.review if r.status != "matched"]
+        return rows + self.items_rejected
+
+
+def write_import(conn: psycopg.Connection, plan: ImportPlan, *, source_url: str | None = None,
+                 vintage: str | None = None) -> int:
+    """Replace the dataset's rows with the plan's, record the run; return the run id."""
+    started = time.perf_counter()
+    with conn.transaction():
+        run_id = conn.execute(
+            """INSERT INTO core.pact_import_run (dataset, kind, file_name, file_sha256, encoding,
+                   rows_read, rows_matched, rows_ambiguous, rows_unmatched, rows_quarantined,
+                   rows_loaded, items_quarantined, messages)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id""",
+            (plan.dataset, plan.kind, plan.file_name, plan.file_sha256, plan.encoding,
+             plan.rows_read, plan.count("matched"), plan.count("ambiguous"),
+             plan.count("unmatched"), plan.count("quarantined"), plan.rows_loaded,
+             len(plan.items_rejected), json.dumps(plan.messages))).fetchone()[0]
+        with conn.cursor().copy(
+                """COPY core.pact_review_row (import_run_id, row_number, published_name, area_hint,
+                       status, insee_code, method, score, candidates, reason, detail, payload)
+                   FROM STDIN""") as copy:
+            for r in plan.review:
+                copy.write_row((run_id, r.row_number, r.published_name, r.area_hint, r.status,
+                                r.insee_code, r.method, r.score,
+                                json.dumps(r.candidates) if r.candidates is not None else None,
+                                r.reason, r.detail,
+                                json.dumps(r.payload, default=str) if r.payload else None))
+        if plan.kind == "signatures":
+            _replace_signatures(conn, plan, run_id)
+            target = "pact_signature"
+        else:
+            _replace_follow_ups(conn, plan, run_id)
+            target = "pact_follow_up"
+        report = LoadReport(source=f"pacte:{plan.dataset}", target_table=target,
+                            rows_read=plan.rows_read, rows_loaded=plan.rows_loaded,
+                            rows_duplicate=plan.rows_duplicate, rejected=plan.rejected(),
+                            source_url=source_url or plan.file_name,
+                            source_hash=plan.file_sha256, vintage=vintage,
+                            duration_s=time.perf_counter() - started)
+        record(conn, report)
+    return run_id
+
+
+def _replace_signatures(conn: psycopg.Connection, plan: ImportPlan, run_id: int) -> None:
+    conn.execute("DELETE FROM core.pact_signature WHERE dataset = %s", (plan.dataset,))
+    for s in plan.signatures:
+        signature_id = conn.execute(
+            """INSERT INTO core.pact_signature (dataset, import_run_id, campaign_code, insee_code,
+                   published_name, published_names, list_name, candidate_name, elected,
+                   council_commitment, signed_on, source, match_method, match_score, row_numbers)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id""",
+            (plan.dataset, run_id, s.campaign_code, s.insee_code, s.published_name,
+             s.published_names, s.list_name, s.candidate_name, s.elected, s.council_commitment,
+             s.signed_on, s.source, s.match_method, s.match_score, s.row_numbers)).fetchone()[0]
+        if s.measures:
+            conn.cursor().executemany(
+                "INSERT INTO core.pact_commitment (signature_id, measure_number) VALUES (%s, %s)",
+                [(signature_id, number) for number in s.measures])
+
+
+def _replace_follow_ups(conn: psycopg.Connection, plan: ImportPlan, run_id: int) -> None:
+    conn.execute("DELETE FROM core.pact_follow_up WHERE dataset = %s", (plan.dataset,))
+    conn.cursor().executemany(
+        """INSERT INTO core.pact_follow_up (dataset, import_run_id, campaign_code, insee_code,
+               published_name, measure_number, status, status_date, evidence_url, comment, source)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+        [(plan.dataset, run_id, f.campaign_code, f.insee_code, f.published_name, f.measure_number,
+          f.status, f.status_date, f.evidence_url, f.comment, f.source) for f in plan.follow_ups])

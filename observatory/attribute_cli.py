@@ -1,0 +1,134 @@
+"""`observatory attribute`: add the commune (INSEE code and name) to any CSV of points.
+
+The positions go through the same checks as the charging points (missing, zero, outside
+France, swapped latitude/longitude repaired) and the same spatial query
+(`observatory.attribution.attribute_points`). Every input row is written out; the rows
+that got no commune are listed on stderr with the reason.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import psycopg
+
+from geodata import db
+from geodata.sources.fetch import SourceError
+from geodata.sources.irve import coordinates
+from geodata.sources.irve.reader import read_csv_text
+from geodata.sources.irve.schema import SchemaError
+from observatory.attribution import SLIVER_TOLERANCE_M, attribute_points
+
+# Column names recognised without options (compared without case or accents).
+LON_NAMES = ("longitude", "lon", "lng", "long", "consolidated_longitude", "x_wgs84", "x")
+LAT_NAMES = ("latitude", "lat", "consolidated_latitude", "y_wgs84", "y")
+# A single "[longitude, latitude]" column, as in the IRVE schema (coordonneesXY).
+XY_NAMES = ("coordonneesxy", "coordonnees_xy", "coordinates", "xy")
+REASONS_FR = {
+    "missing_coordinates": "coordonnées manquantes ou illisibles",
+    "zero_coordinates": "coordonnées 0,0",
+    "outside_france": "hors de France",
+    "no_commune": f"dans aucune commune (à plus de {SLIVER_TOLERANCE_M:.0f} m de tout contour)",
+}
+MAX_LISTED = 50
+
+
+class ColumnError(ValueError):
+    pass
+
+
+def _plain(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return text.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def find_columns(columns: list[str], lon: str | None, lat: str | None,
+                 xy: str | None) -> tuple[str | None, str | None, str | None]:
+    """(lon, lat, xy) column names: the ones given, else detected by name."""
+    for given in (lon, lat, xy):
+        if given is not None and given not in columns:
+            raise ColumnError(f"colonne « {given} » absente du fichier (colonnes : {', '.join(columns)})")
+    if xy or (lon and lat):
+        return lon, lat, xy
+    by_plain = {_plain(c): c for c in reversed(columns)}
+    lon = lon or next((by_plain[n] for n in LON_NAMES if n in by_plain), None)
+    lat = lat or next((by_plain[n] for n in LAT_NAMES if n in by_plain), None)
+    if lon and lat:
+        return lon, lat, None
+    xy = next((by_plain[n] for n in XY_NAMES if n in by_plain), None)
+    if xy:
+        return None, None, xy
+    raise ColumnError("colonnes de longitude et de latitude introuvables (colonnes : "
+                      f"{', '.join(columns)}) ; précisez-les avec --lon et --lat, ou --xy")
+
+
+def attribute_csv(conn: psycopg.Connection, input_path: Path, *, lon: str | None = None,
+                  lat: str | None = None, xy: str | None = None) -> tuple[pd.DataFrame, str, list[str]]:
+    """The input rows with `insee_code` and `commune_name`, its delimiter, and a report."""
+    csv = read_csv_text(input_path)
+    frame = csv.table.to_pandas()
+    lon_col, lat_col, xy_col = find_columns(list(frame.columns), lon, lat, xy)
+    if xy_col:
+        lons, lats = coordinates.parse_geopoint(frame[xy_col])
+    else:
+        lons, lats = coordinates.parse_number(frame[lon_col]), coordinates.parse_number(frame[lat_col])
+    located = coordinates.locate(lons, lats)
+    ok = located.ok
+    attribution = attribute_points(conn, located.x[ok], located.y[ok])
+    insee = np.full(len(frame), None, dtype=object)
+    names = np.full(len(frame), None, dtype=object)
+    insee[ok] = attribution.frame["insee_code"].to_numpy()
+    names[ok] = attribution.frame["commune_name"].to_numpy()
+    frame["insee_code"], frame["commune_name"] = insee, names
+    reason = located.reason.copy()
+    reason[ok & pd.isna(insee)] = "no_commune"
+    used = f"« {xy_col} »" if xy_col else f"« {lon_col} » et « {lat_col} »"
+    report = [f"{len(frame)} points lus (coordonnées : {used}) ; "
+              f"{int(pd.notna(insee).sum())} rattachés à une commune, dont {attribution.nearest} "
+              f"à la commune la plus proche (moins de {SLIVER_TOLERANCE_M:.0f} m d'un contour simplifié)"]
+    swapped = int(pd.notna(located.repaired).sum())
+    if swapped:
+        report.append(f"{swapped} points avaient latitude et longitude inversées : corrigés")
+    without = np.flatnonzero(pd.notna(reason))
+    if len(without):
+        report.append(f"{len(without)} points sans commune (gardés dans le fichier, colonnes vides) :")
+        report += [f"  ligne {row + 2} : {REASONS_FR[reason[row]]}" for row in without[:MAX_LISTED]]
+        if len(without) > MAX_LISTED:
+            report.append(f"  ... et {len(without) - MAX_LISTED} autres")
+    for rejected in csv.rejected:
+        report.append(f"{rejected.row_ref} illisible, absente de la sortie : {rejected.detail}")
+    return frame, csv.delimiter, report
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "attribute", help="ajoute à un CSV de points le code INSEE et le nom de leur commune",
+        description="Ajoute à chaque ligne d'un CSV le code INSEE et le nom de la commune où se trouve "
+                    "le point (COG 2026, contours harmonisés). Les lignes sans commune sont gardées, "
+                    "avec des colonnes vides, et signalées.")
+    parser.add_argument("input", type=Path, help="CSV avec une longitude et une latitude (WGS84)")
+    parser.add_argument("-o", "--output", type=Path, help="CSV de sortie (par défaut : la sortie standard)")
+    parser.add_argument("--lon", help="nom de la colonne de longitude (détectée sinon)")
+    parser.add_argument("--lat", help="nom de la colonne de latitude (détectée sinon)")
+    parser.add_argument("--xy", help="nom d'une colonne « [longitude, latitude] » (ex. coordonneesXY)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if (args.lon is None) != (args.lat is None):
+        print("observatory attribute : donnez --lon et --lat ensemble", file=sys.stderr)
+        return 2
+    try:
+        with psycopg.connect(db.resolve_url()) as conn:
+            frame, delimiter, report = attribute_csv(conn, args.input, lon=args.lon, lat=args.lat, xy=args.xy)
+            conn.rollback()  # nothing to keep: the points only passed through a temporary table
+    except (ColumnError, SchemaError, SourceError, OSError) as error:
+        print(f"observatory attribute : {error}", file=sys.stderr)
+        return 1
+    frame.to_csv(args.output if args.output else sys.stdout, sep=delimiter, index=False)
+    print("\n".join(report), file=sys.stderr)
+    return 0

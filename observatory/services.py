@@ -1,0 +1,108 @@
+"""Start the observatory's processes: pipelines run, tile endpoint, Streamlit app, Dagster UI.
+
+They are started as subprocesses (`observatory` imports neither `pipelines` nor `dashboards`).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from geodata.settings import PROJECT_DIR
+
+BIN = Path(sys.executable).parent
+PROGRESS_EVENTS = ("STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "ASSET_CHECK_EVALUATION",
+                   "RUN_SUCCESS", "RUN_FAILURE")
+
+
+def dagster_env(database_url: str) -> dict[str, str]:
+    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_DIR / ".dagster")
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        shutil.copy(PROJECT_DIR / "dagster.yaml", home / "dagster.yaml")
+    return {**os.environ, "DAGSTER_HOME": str(home), "DATABASE_URL": database_url}
+
+
+def materialize_all(database_url: str, selection: str = "*") -> int:
+    """Run every asset and its checks, printing one line per step; returns the exit code."""
+    command = [str(BIN / "dagster"), "asset", "materialize", "-m", "pipelines.definitions",
+               "--select", selection]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=dagster_env(database_url), cwd=PROJECT_DIR,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    tail: list[str] = []
+    for line in process.stdout:
+        tail = (tail + [line.rstrip()])[-40:]
+        event = next((e for e in PROGRESS_EVENTS if f" - {e} - " in line), None)
+        if event:
+            message = line.split(f" - {event} - ", 1)[1].strip()
+            print(f"  [{time.perf_counter() - started:6.1f} s] {message}", flush=True)
+    code = process.wait()
+    if code:
+        print("\n".join(tail), file=sys.stderr)
+    return code
+
+
+@dataclass
+class Service:
+    name: str
+    url: str
+    process: subprocess.Popen
+
+
+def _wait_for(url: str, seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
+def start_services(database_url: str, *, app_port: int, tiles_port: int, dagster_port: int | None,
+                   host: str = "127.0.0.1") -> list[Service]:
+    env = {**dagster_env(database_url), "OBSERVATORY_TILES_URL": f"http://{host}:{tiles_port}"}
+    logs = PROJECT_DIR / ".dagster" / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+
+    def spawn(name: str, command: list[str], url: str, health: str) -> Service:
+        log = open(logs / f"{name}.log", "w")
+        process = subprocess.Popen(command, env=env, cwd=PROJECT_DIR, stdout=log, stderr=subprocess.STDOUT)
+        if not _wait_for(health):
+            raise RuntimeError(f"{name} did not start: see {logs / (name + '.log')}")
+        return Service(name, url, process)
+
+    services = [
+        spawn("tiles", [sys.executable, "-m", "dashboards.tile_server", "--host", host,
+                        "--port", str(tiles_port), "--database-url", database_url],
+              f"http://{host}:{tiles_port}", f"http://{host}:{tiles_port}/health"),
+        spawn("observatory", [str(BIN / "streamlit"), "run", str(PROJECT_DIR / "dashboards" / "app.py"),
+                              "--server.address", host, "--server.port", str(app_port),
+                              "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+              f"http://{host}:{app_port}", f"http://{host}:{app_port}/_stcore/health"),
+    ]
+    if dagster_port:
+        services.append(spawn("dagster", [str(BIN / "dagster"), "dev", "-m", "pipelines.definitions",
+                                          "-h", host, "-p", str(dagster_port)],
+                              f"http://{host}:{dagster_port}", f"http://{host}:{dagster_port}/server_info"))
+    return services
+
+
+def stop_services(services: list[Service]) -> None:
+    # `dagster dev` ignores SIGTERM: SIGINT stops every one of them cleanly.
+    for service in services:
+        if service.process.poll() is None:
+            service.process.send_signal(signal.SIGINT)
+    for service in services:
+        try:
+            service.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            service.process.kill()

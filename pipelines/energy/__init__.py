@@ -1,0 +1,1 @@
+"""Dagster asset of the per-commune energy indicators."""

@@ -1,0 +1,1 @@
+"""Dagster assets of France Chaleur Urbaine's heat-network data."""

@@ -1,0 +1,104 @@
+"""Pacte pour la Transition: catalogue, signatures and follow-up, from the mirror's
+transcriptions and from the lists citizen groups drop in the import folder."""
+
+from datetime import date
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+
+from geodata.sources.pacte.reader import CATALOGUE_2020, HDF_2020, PacteFileError
+from geodata.sources.pacte.campaigns import CAMPAIGNS
+from observatory import pact
+from observatory.reconciliation import reference_from_db
+from pipelines.pacte.resources import PacteImports
+from pipelines.resources import PostGIS, Sources
+
+GROUP = "pacte"
+HDF_DATASET = "pacte-hdf-2020"
+
+
+def _campaign_of(file_name: str) -> str | None:
+    return next((c.code for c in CAMPAIGNS if c.code in file_name), None)
+
+
+@asset(group_name=GROUP, deps=[AssetKey("cog_reference")],
+       description="Campagnes et catalogue des principes et mesures du pacte (titres non vérifiés laissés vides)")
+def pact_catalogue(context: AssetExecutionContext, postgis: PostGIS, sources: Sources,
+                   pacte_imports: PacteImports) -> MaterializeResult:
+    fetched = sources.fetch(CATALOGUE_2020)
+    reports = []
+    with postgis.connect() as conn:
+        reports.append(pact.import_catalogue(conn, fetched.path, "municipales-2020",
+                                             source_url=fetched.location, vintage=CATALOGUE_2020.vintage))
+        for path in pacte_imports.catalogue_files():
+            campaign = _campaign_of(path.name)
+            if campaign is None:
+                raise PacteFileError(f"{path.name}: nommez le fichier catalogue-<campagne>, "
+                                     f"ex. catalogue-municipales-2026.csv")
+            reports.append(pact.import_catalogue(conn, path, campaign, vintage=campaign))
+        catalogue = pact.measure_adoption(conn, "municipales-2020")
+    verified = int(catalogue["title_verified"].sum())
+    context.log.info(f"{len(catalogue)} entries for municipales-2020, {verified} verified titles")
+    return MaterializeResult(metadata={
+        "rows_read": sum(r.rows_read for r in reports),
+        "rows_loaded": sum(r.rows_loaded for r in reports),
+        "rows_quarantined": sum(r.rows_quarantined for r in reports),
+        "quarantine_by_reason": {k: v for r in reports for k, v in r.quarantine_by_reason().items()},
+        "entries_2020": len(catalogue),
+        "verified_titles_2020": verified,
+        "files": [r.source_url or "" for r in reports],
+    })
+
+
+def _plan_metadata(plans) -> dict:
+    lines = ["| jeu | lues | rapprochées | ambiguës | non trouvées | quarantaine | chargées |",
+             "|---|---|---|---|---|---|---|"]
+    lines += [f"| {p.dataset} | {p.rows_read} | {p.count('matched')} | {p.count('ambiguous')} | "
+              f"{p.count('unmatched')} | {p.count('quarantined')} | {p.rows_loaded} |" for p in plans]
+    return {
+        "rows_read": sum(p.rows_read for p in plans),
+        "rows_matched": sum(p.count("matched") for p in plans),
+        "rows_ambiguous": sum(p.count("ambiguous") for p in plans),
+        "rows_unmatched": sum(p.count("unmatched") for p in plans),
+        "rows_quarantined": sum(p.count("quarantined") for p in plans),
+        "items_quarantined": sum(len(p.items_rejected) for p in plans),
+        "rows_loaded": sum(p.rows_loaded for p in plans),
+        "datasets": MetadataValue.md("\n".join(lines)),
+    }
+
+
+def _import_folder(conn, pacte_imports: PacteImports, kind: str, reference, today: date, log) -> list:
+    plans = []
+    for path in pacte_imports.list_files():
+        if pact.detect_kind(path) != kind:
+            continue
+        plan = pact.import_list(conn, path, dataset=path.stem, kind=kind, today=today,
+                                reference=reference, campaign=_campaign_of(path.name))
+        log.info(f"{path.name}: {plan.count('matched')}/{plan.rows_read} rapprochées")
+        plans.append(plan)
+    return plans
+
+
+@asset(group_name=GROUP, deps=[pact_catalogue, AssetKey("communes")],
+       description="Signatures du pacte rapprochées des communes (liste Hauts-de-France 2020 et dossier d'import)")
+def pact_signatures(context: AssetExecutionContext, postgis: PostGIS, sources: Sources,
+                    pacte_imports: PacteImports) -> MaterializeResult:
+    fetched = sources.fetch(HDF_2020)
+    today = date.today()
+    with postgis.connect() as conn:
+        reference = reference_from_db(conn)
+        plans = [pact.import_list(conn, fetched.path, dataset=HDF_DATASET, kind="signatures",
+                                  today=today, reference=reference, source_url=fetched.location,
+                                  vintage=HDF_2020.vintage)]
+        plans += _import_folder(conn, pacte_imports, "signatures", reference, today, context.log)
+    return MaterializeResult(metadata=_plan_metadata(plans))
+
+
+@asset(group_name=GROUP, deps=[pact_signatures],
+       description="Suivi des engagements (statut par commune et mesure dans le temps), depuis le dossier d'import")
+def pact_follow_up(context: AssetExecutionContext, postgis: PostGIS,
+                   pacte_imports: PacteImports) -> MaterializeResult:
+    with postgis.connect() as conn:
+        reference = reference_from_db(conn)
+        plans = _import_folder(conn, pacte_imports, "follow_up", reference, date.today(), context.log)
+        loaded = conn.execute("SELECT count(*) FROM core.pact_follow_up").fetchone()[0]
+    return MaterializeResult(metadata={**_plan_metadata(plans), "follow_up_rows_published": loaded})

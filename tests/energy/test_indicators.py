@@ -1,0 +1,134 @@
+"""Per-commune energy indicators on the real reference, with a few charging points and the
+SYNTHETIC FCU fixture (tests/fixtures/fcu) placed around Bourg-en-Bresse."""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from geodata.sources.fetch import fetch
+from geodata.sources.heat import load, sources
+from observatory import energy
+
+FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "fcu"
+BOURG, PERONNAS, VIRIAT, LYON = "01053", "01289", "01451", "69123"
+
+# (insee_code, station, x, y (Lambert-93), power_kw, is_fast_dc, commissioned_on)
+CHARGING_POINTS = [
+    (BOURG, "Station A", 873000, 6569600, 22.0, False, "2019-05-01"),
+    (BOURG, "Station A", 873000, 6569600, 22.0, False, "2021-03-01"),
+    (BOURG, "Station B", 873400, 6569900, 150.0, True, "2021-09-01"),
+    (PERONNAS, "Station C", 871000, 6566000, 50.0, True, None),
+]
+
+
+@pytest.fixture
+def energy_db(reference_db, conn, tmp_path, mirror):
+    """The psycopg session under the SQLAlchemy test connection: one transaction, rolled back."""
+    pg = conn.connection.driver_connection
+    for row in CHARGING_POINTS:
+        pg.execute("""INSERT INTO core.charging_point (station_name, insee_code, power_kw, is_fast_dc,
+                                                       commissioned_on, geom)
+                      VALUES (%s, %s, %s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 2154))""",
+                   (row[1], row[0], row[4], row[5], row[6], row[2], row[3]))
+    (tmp_path / "heat").mkdir()
+    with zipfile.ZipFile(tmp_path / "heat" / "opendata-fcu.zip", "w") as archive:
+        for member in FIXTURE_DIR.glob("*.geojson"):
+            archive.write(member, arcname=member.name)
+    load.load_archive(pg, load.obtain_archive(tmp_path))
+    load.load_labels(pg, [fetch(sources.ECORESEAU_2025, mirror=mirror),
+                          fetch(sources.ECORESEAU_PLUS_2025, mirror=mirror)])
+    load.load_potential(pg, fetch(sources.POTENTIAL, mirror=mirror),
+                        fetch(sources.STATS_DEPARTEMENTS, mirror=mirror))
+    return pg
+
+
+def _row(pg, insee_code: str) -> dict:
+    cursor = pg.execute("SELECT * FROM observatory.commune_energy WHERE insee_code = %s", (insee_code,))
+    names = [c.name for c in cursor.description]
+    return dict(zip(names, cursor.fetchone()))
+
+
+def test_indicators_with_heat_layer(energy_db):
+    pg = energy_db
+    report = energy.refresh_commune_energy(pg)
+    communes = pg.execute("SELECT count(*) FROM core.commune").fetchone()[0]
+    assert report.rows_loaded == communes == pg.execute(
+        "SELECT count(*) FROM observatory.commune_energy").fetchone()[0]
+
+    bourg = _row(pg, BOURG)
+    assert (bourg["charging_points"], bourg["charging_stations"], bourg["fast_dc_points"]) == (3, 2, 1)
+    assert bourg["installed_power_kw"] == 194.0
+    assert bourg["fast_dc_share_pct"] == pytest.approx(100 / 3)
+    assert bourg["points_per_1000_inhabitants"] == pytest.approx(3000 / bourg["population"])
+    assert bourg["points_by_year"] == {"2019": 1, "2021": 2}
+    assert bourg["heat_layer_available"] is True and bourg["heat_network_present"] is True
+    assert bourg["heat_network_count"] == 2
+    assert sorted(n["sncu_id"] for n in bourg["heat_networks"]) == ["0108C", "0199C"]
+    assert bourg["best_renewable_share_pct"] == 70.5 and bourg["lowest_co2_kg_per_kwh"] == pytest.approx(0.061)
+    assert bourg["in_priority_perimeter"] is True
+    # 0108C is a real Écoréseau 2025 laureate, and Bourg-en-Bresse is the collectivité holding it
+    assert bourg["ecoreseau_label"] == "Écoréseau"
+    assert bourg["ecoreseau_label_basis"] == "network_serving"
+    assert bourg["score_heat_network"] == 100 and bourg["components_used"] == 4
+    scores = [bourg[c] for c in energy.SCORE_COLUMNS]
+    assert bourg["energy_commons_potential"] == pytest.approx(sum(scores) / 4)
+
+    peronnas, viriat = _row(pg, PERONNAS), _row(pg, VIRIAT)
+    # the 0108C trace crosses both communes: its length is shared between them
+    total = pg.execute("SELECT sum(ST_Length(geom)) / 1000 FROM core.heat_network "
+                       "WHERE sncu_id = '0108C'").fetchone()[0]
+    shares = pg.execute("""SELECT sum((n->>'length_in_commune_km')::float) FROM observatory.commune_energy,
+                           jsonb_array_elements(heat_networks) n WHERE n->>'sncu_id' = '0108C'""").fetchone()[0]
+    assert shares == pytest.approx(total, abs=0.01)
+    assert peronnas["heat_network_present"] is True and peronnas["heat_network_length_km"] > 0
+    assert viriat["heat_network_present"] is True and viriat["heat_network_length_km"] == 0   # point network
+    assert viriat["in_priority_perimeter"] is False
+    # nearest fast charger from Viriat's centre: one of the two fast points, measured in Lambert-93
+    expected = pg.execute("""SELECT min(ST_Distance(b.centroid, ST_SetSRID(ST_MakePoint(x, y), 2154))) / 1000
+                             FROM core.commune_boundary b, (VALUES (873400, 6569900), (871000, 6566000)) v(x, y)
+                             WHERE b.insee_code = %s""", (VIRIAT,)).fetchone()[0]
+    assert viriat["nearest_fast_charger_km"] == pytest.approx(expected)
+    assert viriat["charging_points"] == 0 and viriat["fast_dc_share_pct"] is None
+
+    lyon = _row(pg, LYON)
+    assert lyon["heat_network_present"] is False and lyon["heat_network_length_km"] == 0
+    assert lyon["dept_potential_dwellings_100m"] > 0 and lyon["dept_heat_networks"] > 0
+    run = pg.execute("SELECT rows_loaded FROM observatory.load_run WHERE source = "
+                     "'energy-commune-indicators' ORDER BY id DESC LIMIT 1").fetchone()[0]
+    assert run == communes
+
+
+def test_without_heat_layer_heat_indicators_are_unknown_not_zero(energy_db):
+    pg = energy_db
+    pg.execute("TRUNCATE core.heat_network, core.heat_area")
+    load.mark_archive_unavailable(pg, "opendata-fcu.zip absent du miroir")
+    energy.refresh_commune_energy(pg)
+    bourg = _row(pg, BOURG)
+    assert bourg["heat_layer_available"] is False
+    assert bourg["heat_network_present"] is None and bourg["heat_network_length_km"] is None
+    assert bourg["score_heat_network"] is None and bourg["components_used"] == 3
+    # the label is still known from the collectivité's name, without any trace
+    assert (bourg["ecoreseau_label"], bourg["ecoreseau_label_basis"]) == ("Écoréseau", "collectivite")
+    assert bourg["dept_potential_dwellings_100m"] is not None
+
+
+def test_dashboard_queries(energy_db, conn):
+    """The dashboard functions read the views through SQLAlchemy, in the same transaction."""
+    energy.refresh_commune_energy(energy_db)
+    values = energy.national_values(conn, "charging_points")
+    assert len(values) > 34_000
+    assert next(v for v in values if v["insee_code"] == BOURG)["value"] == 3
+    ranks = energy.departement_ranks(conn, BOURG)
+    ain = energy_db.execute("SELECT count(*) FROM core.commune WHERE departement_code = '01'").fetchone()[0]
+    assert ranks["charging_points"] == (1, ain)
+    # Péronnas' fast charger is 125 m from its centre, Bourg's 350 m: second in the Ain
+    assert ranks["nearest_fast_charger_km"] == (2, ain)
+    assert energy.departement_ranks(conn, PERONNAS)["nearest_fast_charger_km"] == (1, ain)
+    networks = energy.heat_networks_near(conn, BOURG)
+    assert {n["sncu_id"] for n in networks} == {"0108C", "0198C", "0199C"}
+    assert "paths" in networks[0] and "position" in next(n for n in networks if n["sncu_id"] == "0198C")
+    assert energy.heat_layer_status(conn)["available"] is True
+    with pytest.raises(KeyError):
+        energy.national_values(conn, "population; DROP TABLE core.commune")

@@ -1,0 +1,82 @@
+"""The whole path on the real PostGIS: the mirror's extract, attribution, the public view."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from geodata.sources.fetch import fetch
+from geodata.sources.irve.reader import DERIVED_EXTRACT, SCHEMA
+from observatory.attribution import attribute_points
+from pipelines.irve.load import SOURCE, load_charging_points
+
+from .files import point
+
+
+def test_mirror_extract_is_loaded_and_attributed(pg, mirror: Path):
+    loaded = load_charging_points(pg, fetch(DERIVED_EXTRACT, mirror=mirror), fetch(SCHEMA, mirror=mirror))
+    report = loaded.report
+    assert (report.rows_read, report.rows_loaded, report.rows_duplicate) == (149_112, 149_018, 0)
+    # 2 points at 0,0; 92 whose position is nowhere in France either way round
+    # (latitude copied into longitude, a latitude missing its first digit).
+    assert report.quarantine_by_reason() == {"outside_france": 92, "zero_coordinates": 2}
+    assert loaded.attribution.rate >= 0.995
+    run = pg.execute("SELECT rows_read, rows_loaded, rows_quarantined, rows_duplicate FROM core.load_run "
+                     "WHERE source = %s ORDER BY id DESC LIMIT 1", (SOURCE,)).fetchone()
+    assert run == (149_112, 149_018, 94, 0)
+    assert pg.execute("SELECT count(*) FROM core.quarantined_row WHERE source = %s",
+                      (SOURCE,)).fetchone()[0] == 94
+    published = pg.execute("""SELECT count(*), count(insee_code), count(*) FILTER (WHERE is_fast_dc),
+                                     count(DISTINCT ST_SRID(geom))
+                              FROM observatory.charging_point""").fetchone()
+    assert published[0] == 149_018 and published[1] == loaded.attribution.frame["insee_code"].notna().sum()
+    assert published[2] > 30_000 and published[3] == 1
+    # The first row of the extract: ChargePoint at Haguenau's hospital.
+    haguenau = pg.execute("""SELECT insee_code, commune_name, round(lon::numeric, 6)::float8,
+                                    round(lat::numeric, 6)::float8
+                             FROM observatory.charging_point WHERE id = 1""").fetchone()
+    assert haguenau == ("67180", "Haguenau", 7.762694, 48.825613)
+
+
+def test_declared_codes_are_compared(pg, irve_csv, schema_path, tmp_path):
+    from geodata.sources.fetch import Fetched
+    path = irve_csv([
+        point(1, code_insee_commune="75101"),    # a Paris arrondissement: the same commune
+        point(2, code_insee_commune="75056"),    # Paris itself
+        point(3, code_insee_commune="13055"),    # Marseille: wrong
+        point(4, code_insee_commune="75000"),    # a postcode: no commune, past or present
+        point(5, code_insee_commune=""),
+        point(6, lon=-3.2, lat=47.0, code_insee_commune="56069"),   # at sea, off Belle-Île
+    ])
+    data = Fetched(DERIVED_EXTRACT, path, "0" * 64, "mirror")
+    loaded = load_charging_points(pg, data, Fetched(SCHEMA, schema_path, "0" * 64, "mirror"))
+    assert loaded.report.rows_loaded == 6
+    assert loaded.attribution.frame["insee_code"].tolist() == ["75056"] * 5 + [None]
+    assert loaded.agreement == {"declared": 4, "agree": 2, "disagree": 1, "declared_code_unknown": 1,
+                                "disagreement_rate": 0.5}
+
+
+def test_points_in_a_sliver_take_the_nearest_commune(pg):
+    # The westernmost vertex of Ouessant, the westernmost commune of metropolitan France:
+    # 200 m further west is the sea, within the sliver tolerance; 5 km is not.
+    x, y = pg.execute("""SELECT ST_X(g), ST_Y(g) FROM (
+                             SELECT (ST_DumpPoints(geom)).geom AS g FROM core.commune_boundary
+                             WHERE insee_code = '29155') AS v ORDER BY ST_X(g) LIMIT 1""").fetchone()
+    attribution = attribute_points(pg, np.array([x - 200, x - 5000, 652_000.0]),
+                                   np.array([y, y, 6_862_000.0]))
+    assert attribution.frame["insee_code"].tolist() == ["29155", None, "75056"]
+    assert attribution.frame["method"].tolist() == ["nearest", None, "contains"]
+    assert attribution.frame["commune_name"].tolist() == ["Ouessant", None, "Paris"]
+    assert (attribution.contained, attribution.nearest, attribution.unattributed) == (1, 1, 1)
+
+
+def test_public_view_is_documented(pg):
+    comment = pg.execute("SELECT obj_description('observatory.charging_point'::regclass)").fetchone()[0]
+    assert "IRVE" in comment
+    undocumented = pg.execute("""
+        SELECT a.attname FROM pg_attribute a
+        WHERE a.attrelid = 'observatory.charging_point'::regclass AND a.attnum > 0
+          AND col_description(a.attrelid, a.attnum) IS NULL""").fetchall()
+    assert undocumented == []
+    assert pg.execute("SELECT has_table_privilege('observatory_reader', 'observatory.charging_point', "
+                      "'SELECT')").fetchone()[0]
