@@ -10,5 +10,7 @@ st.set_page_config(page_title="Observatoire de la transition locale", page_icon=
 navigation = st.navigation([
     st.Page(PAGES / "accueil.py", title="Carte de France", icon="🗺️", url_path="accueil", default=True),
     st.Page(PAGES / "commune.py", title="Fiche commune", icon="🏘️", url_path="commune"),
+    st.Page(PAGES / "pacte.py", title="Pacte pour la Transition", icon="🤝", url_path="pacte"),
+    st.Page(PAGES / "energie.py", title="Énergie", icon="⚡", url_path="energie"),
 ])
 navigation.run()

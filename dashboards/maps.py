@@ -9,8 +9,10 @@ from dashboards.format import class_label
 from dashboards.tile_server import MVT_WORKER_PATH
 from observatory.map_indicators import NO_DATA_RGB, MapIndicator
 
-FRANCE_VIEW = pdk.ViewState(latitude=46.6, longitude=2.4, zoom=4.9, min_zoom=4, max_zoom=13)
-TILE_MIN_ZOOM = 5  # below, tiles of zoom 5 are drawn smaller rather than one heavy z4 tile
+# deck.gl 9 draws no tile while the view is below the layer's min_zoom, and a z4 tile of all
+# communes would be one heavy download: the national view starts at, and stays above, zoom 5.
+TILE_MIN_ZOOM = 5
+FRANCE_VIEW = pdk.ViewState(latitude=46.5, longitude=2.4, zoom=5.0, min_zoom=TILE_MIN_ZOOM, max_zoom=13)
 
 
 def commune_tiles_layer(tiles_url: str, indicator: MapIndicator) -> pdk.Layer:

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 # Accent folding without the unaccent extension (not installed everywhere).
 _ACCENTED = "àâäáãéèêëíìîïóòôöõúùûüçÿœæ’"
-_PLAIN = "aaaaaeeeeiiiiooooouuuucyoa'"
+_PLAIN = "aaaaaeeeeiiiiooooouuuucyoa "
 
 
 def fold(text: str) -> str:

@@ -380,3 +380,69 @@ def mandate_progress(today: date, campaigns: tuple[Campaign, ...] = CAMPAIGNS) -
     return [MandateProgress(c, (today - c.mandate_start).days,
                             (c.mandate_end - c.mandate_start).days,
                             max((c.mandate_end - today).days, 0)) for c in campaigns]
+
+
+# -- commitments beside the evidence ------------------------------------------------------
+
+# The measures tied to energy and mobility, and what the observatory measures near them.
+EVIDENCE_MEASURES = {
+    "3": "énergie des bâtiments, véhicules communaux et éclairage",
+    "12": "rénovation des bâtiments",
+    "14": "transports en commun",
+    "15": "mobilités actives",
+}
+
+
+def _view_exists(conn, name: str) -> bool:
+    return bool(_frame(conn, """SELECT 1 AS found FROM information_schema.views
+                                WHERE table_schema = 'observatory' AND table_name = :name""",
+                       name=name).shape[0])
+
+
+def _vintage(conn, pattern: str) -> str | None:
+    if not _view_exists(conn, "load_run"):
+        return None
+    found = _frame(conn, """SELECT vintage, started_at FROM observatory.load_run
+                            WHERE source LIKE :pattern ORDER BY started_at DESC LIMIT 1""",
+                   pattern=pattern)
+    if found.empty:
+        return None
+    row = found.iloc[0]
+    return f"millésime {row['vintage']}" if row["vintage"] else f"chargé le {row['started_at']:%d/%m/%Y}"
+
+
+def measured_evidence(conn, insee_code: str, since: date) -> list[dict]:
+    """The measured indicators the observatory has next to measures 3, 12, 14 and 15, with
+    their dates; only from the views that exist (other domains build them)."""
+    evidence: list[dict] = []
+    if _view_exists(conn, "charging_point"):
+        points = _frame(conn, """
+            SELECT count(*) AS points, count(*) FILTER (WHERE commissioned_on >= :since) AS since_start,
+                   count(*) FILTER (WHERE is_fast_dc) AS fast, max(commissioned_on) AS latest
+            FROM observatory.charging_point WHERE insee_code = :code""", code=insee_code, since=since).iloc[0]
+        dated = _vintage(conn, "irve%")
+        for measure in ("3", "14"):
+            evidence.append({"measure": measure, "indicator": "Points de recharge publics",
+                             "value": int(points["points"]), "unit": "points",
+                             "detail": f"dont {int(points['since_start'])} mis en service depuis le "
+                                       f"{since:%d/%m/%Y}, {int(points['fast'])} rapides",
+                             "date": dated, "latest": points["latest"], "source": "IRVE (data.gouv.fr)"})
+    if _view_exists(conn, "commune_energy"):
+        energy = _frame(conn, """SELECT heat_layer_available, heat_network_count, best_renewable_share_pct,
+                                        in_priority_perimeter, ecoreseau_label, dept_potential_dwellings_100m
+                                 FROM observatory.commune_energy WHERE insee_code = :code""", code=insee_code)
+        if not energy.empty and energy.iloc[0]["heat_layer_available"]:
+            row = energy.iloc[0]
+            dated = _vintage(conn, "fcu-%")
+            evidence.append({"measure": "3", "indicator": "Réseaux de chaleur desservant la commune",
+                             "value": row["heat_network_count"], "unit": "réseaux",
+                             "detail": (f"meilleur taux EnR&R {row['best_renewable_share_pct']:.0f} %"
+                                        if pd.notna(row["best_renewable_share_pct"]) else "pas de taux EnR&R connu")
+                                       + (f", label Écoréseau {row['ecoreseau_label']}" if row["ecoreseau_label"] else ""),
+                             "date": dated, "latest": None, "source": "France Chaleur Urbaine"})
+            evidence.append({"measure": "12", "indicator": "Logements chauffés au gaz ou fioul collectif "
+                                                           "à moins de 100 m d'un réseau (département)",
+                             "value": row["dept_potential_dwellings_100m"], "unit": "logements",
+                             "detail": "potentiel de raccordement, à l'échelle du département",
+                             "date": "BDNB 2022", "latest": None, "source": "France Chaleur Urbaine"})
+    return evidence

@@ -6,15 +6,13 @@ from psycopg import sql
 from observatory.map_indicators import NO_DATA_RGB, MapIndicator
 
 LAYER = "communes"
-EXTENT = 4096
 
 _TILE_SQL = """
 WITH tile AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env_3857),
      bounds AS (SELECT env_3857, ST_Transform(env_3857, 4326) AS env_4326 FROM tile),
      features AS (
         SELECT c.insee_code AS code, c.name AS nom, {value} AS value,
-               ST_AsMVTGeom(ST_Simplify(ST_Transform(c.geom_wgs84, 3857), %(tolerance)s, true),
-                            bounds.env_3857, %(extent)s, 16, true) AS geom
+               ST_AsMVTGeom(ST_Transform(c.geom_wgs84, 3857), bounds.env_3857, %(extent)s, 16, true) AS geom
         FROM observatory.commune c, bounds
         WHERE c.geom_wgs84 && bounds.env_4326)
 SELECT ST_AsMVT(styled, %(layer)s, %(extent)s, 'geom') FROM (
@@ -27,13 +25,16 @@ SELECT ST_AsMVT(styled, %(layer)s, %(extent)s, 'geom') FROM (
 """
 
 
-def simplify_tolerance(z: int) -> float:
-    """Metres (Web Mercator) below which a vertex cannot be seen at zoom `z`.
+def tile_extent(z: int) -> int:
+    """Grid units across a tile at zoom `z`.
 
-    A tile is 40,075 km / 2^z wide and shown over 512 screen pixels: dropping detail under
-    about one pixel keeps national tiles small (a z5 tile went from 3.3 MB to well under 1 MB).
+    A tile is shown over 512 screen pixels: at national zooms a grid of 512 keeps detail to about
+    a pixel, and ST_AsMVTGeom drops the vertices that fall on the same cell, which keeps a z5 tile
+    under 1 MB. Coarsening through the grid rather than ST_Simplify matters: neighbouring
+    communes snap their shared border to the same points, where simplifying each polygon on its
+    own opened white cracks between them.
     """
-    return 40_075_016.7 / (2 ** z) / 512 if z < 11 else 0.0
+    return 512 if z <= 8 else 4096
 
 
 def commune_tile(conn, indicator: MapIndicator, z: int, x: int, y: int) -> bytes:
@@ -43,7 +44,7 @@ def commune_tile(conn, indicator: MapIndicator, z: int, x: int, y: int) -> bytes
     palette = indicator.palette + [NO_DATA_RGB]
     query = sql.SQL(_TILE_SQL).format(value=sql.SQL(indicator.value_sql))
     row = conn.execute(query, {
-        "z": z, "x": x, "y": y, "extent": EXTENT, "layer": LAYER, "tolerance": simplify_tolerance(z),
+        "z": z, "x": x, "y": y, "extent": tile_extent(z), "layer": LAYER,
         "breaks": list(indicator.breaks), "no_data": len(palette),
         "reds": [c[0] for c in palette], "greens": [c[1] for c in palette], "blues": [c[2] for c in palette],
     }).fetchone()

@@ -4,5 +4,5 @@ from dagster import AssetSelection, ScheduleDefinition, define_asset_job
 refresh_all = define_asset_job("refresh_all", selection=AssetSelection.all(),
                                description="Every source and indicator, in dependency order")
 
-weekly_refresh = ScheduleDefinition(job=refresh_all, cron_schedule="0 3 * * 1",
+weekly_refresh = ScheduleDefinition(name="weekly_refresh", job=refresh_all, cron_schedule="0 3 * * 1",
                                     execution_timezone="Europe/Paris")

@@ -37,8 +37,9 @@ with map_column:
     st.pydeck_chart(pdk.Deck(
         layers=[commune_tiles_layer(url, indicator)],
         initial_view_state=FRANCE_VIEW,
-        map_style=None,
-        map_provider=None,  # no basemap: it would come from a CDN, and the communes draw France
+        # No basemap (Streamlit would otherwise fetch a CARTO style from its CDN): the communes
+        # draw France. Leaving map_style unset is what tells Streamlit not to add its default.
+        map_provider=None,
         tooltip={"html": "<b>{nom}</b> ({code})<br/>{value} " + indicator.unit},
     ), height=620, key="national-map")
     st.markdown(legend_html(indicator), unsafe_allow_html=True)

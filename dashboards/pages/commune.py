@@ -1,7 +1,9 @@
-"""Commune profile: identity, territory, contour; other domains add their panels here."""
+"""Commune profile: identity and territory, then the pact and energy panels."""
 import pydeck as pdk
 import streamlit as st
 
+from dashboards.components.energy_panel import show_energy_panel
+from dashboards.components.pact_panel import show_pact_panel
 from dashboards.data import engine
 from dashboards.format import number
 from dashboards.maps import contour_layer, view_around
@@ -55,3 +57,9 @@ with drawing:
                         height=380, key="commune-contour")
     else:
         st.warning(f"Pas de contour pour cette commune : {profile['missing_geometry_reason']}")
+
+pact_tab, energy_tab = st.tabs(["Pacte pour la Transition", "Énergie"])
+with pact_tab:
+    show_pact_panel(engine(), profile["insee_code"])
+with energy_tab:
+    show_energy_panel(engine(), profile["insee_code"])

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from geodata.sources.fetch import fetch
+from geodata.sources.fetch import Fetched, fetch
 from geodata.sources.irve.reader import DERIVED_EXTRACT, SCHEMA
 from observatory.attribution import attribute_points
 from pipelines.irve.load import SOURCE, load_charging_points
@@ -38,8 +38,7 @@ def test_mirror_extract_is_loaded_and_attributed(pg, mirror: Path):
     assert haguenau == ("67180", "Haguenau", 7.762694, 48.825613)
 
 
-def test_declared_codes_are_compared(pg, irve_csv, schema_path, tmp_path):
-    from geodata.sources.fetch import Fetched
+def test_declared_codes_are_compared(pg, irve_csv, schema_path):
     path = irve_csv([
         point(1, code_insee_commune="75101"),    # a Paris arrondissement: the same commune
         point(2, code_insee_commune="75056"),    # Paris itself

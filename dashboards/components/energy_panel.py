@@ -1,0 +1,159 @@
+"""The energy panel of a commune: charging points and heat networks on a map, the indicators,
+the commune's rank within its département, and the energy-commons potential with its parts."""
+from __future__ import annotations
+
+import pandas as pd
+import pydeck as pdk
+import sqlalchemy as sa
+import streamlit as st
+
+from dashboards.format import number
+from dashboards.maps import contour_layer, view_around
+from observatory import energy
+from observatory.communes import commune_profile
+from observatory.map_indicators import NO_DATA_RGB
+
+# Charging power classes (kW): slow AC, accelerated AC, fast DC, very fast DC.
+POWER_CLASSES = [(0, 22.01, "jusqu'à 22 kW", (70, 50, 126)),
+                 (22.01, 50, "22 à 50 kW", (39, 127, 142)),
+                 (50, 150, "50 à 150 kW", (74, 193, 109)),
+                 (150, float("inf"), "150 kW et plus", (253, 231, 37))]
+HEAT_RGB = (214, 39, 40)
+
+
+def power_colour(power_kw: float | None) -> tuple[int, int, int]:
+    if power_kw is None:
+        return NO_DATA_RGB
+    return next(colour for low, high, _, colour in POWER_CLASSES if low <= power_kw < high)
+
+
+def swatches_html(items: list[tuple[tuple[int, int, int], str]], title: str) -> str:
+    spans = "".join(
+        f"<span style='white-space:nowrap'><span style='display:inline-block;width:14px;height:14px;"
+        f"background:rgb{colour};border:1px solid #888;vertical-align:middle;margin-right:4px'></span>"
+        f"{label}</span>" for colour, label in items)
+    return (f"<div style='font-size:0.85rem'><b>{title}</b><div style='display:flex;flex-wrap:wrap;"
+            f"gap:0.3rem 1rem;margin-top:0.3rem'>{spans}</div></div>")
+
+
+def value_text(key: str, value) -> str:
+    """An indicator's value in French, with its unit."""
+    indicator = energy.INDICATORS[key]
+    return number(value, indicator.decimals, indicator.unit)
+
+
+def rank_text(rank: tuple[int, int] | None) -> str:
+    return f"{rank[0]}ᵉ sur {number(rank[1])}" if rank else "non classée"
+
+
+def yes_no(value: bool | None) -> str:
+    return "inconnu" if value is None else ("oui" if value else "non")
+
+
+def _map(profile: dict | None, points: list[dict], networks: list[dict]) -> pdk.Deck | None:
+    layers = []
+    if profile and profile.get("contour"):
+        layers.append(contour_layer(profile["contour"], "energy-contour"))
+    paths = [{"path": path, "name": n["name"] or n["sncu_id"] or "réseau sans nom",
+              "detail": f"EnR&R {number(n['renewable_share_pct'], 1, '%')}"}
+             for n in networks for path in n.get("paths", [])]
+    if paths:
+        layers.append(pdk.Layer("PathLayer", data=paths, id="heat-networks", get_path="path",
+                                get_color=list(HEAT_RGB), width_min_pixels=3, pickable=True))
+    spots = [{"position": n["position"], "name": n["name"] or n["sncu_id"],
+              "detail": "réseau sans tracé publié"} for n in networks if "position" in n]
+    if spots:
+        layers.append(pdk.Layer("ScatterplotLayer", data=spots, id="heat-network-points",
+                                get_position="position", get_fill_color=list(HEAT_RGB),
+                                radius_min_pixels=7, stroked=True, get_line_color=[255, 255, 255],
+                                pickable=True))
+    if points:
+        frame = pd.DataFrame([{
+            "lon": p["lon"], "lat": p["lat"], "colour": list(power_colour(p["power_kw"])),
+            "name": p["station_name"], "detail": f"{number(p['power_kw'], 1, 'kW')}"
+                                                 f"{' · rapide DC' if p['is_fast_dc'] else ''}"} for p in points])
+        layers.append(pdk.Layer("ScatterplotLayer", data=frame, id="charging-points",
+                                get_position=["lon", "lat"], get_fill_color="colour",
+                                radius_min_pixels=4, get_line_color=[40, 40, 40], stroked=True,
+                                line_width_min_pixels=1, pickable=True))
+    if not layers or not profile or profile.get("xmin") is None:
+        return None
+    return pdk.Deck(layers=layers, map_style=None,
+                    initial_view_state=view_around(profile["xmin"], profile["ymin"],
+                                                   profile["xmax"], profile["ymax"]),
+                    tooltip={"html": "<b>{name}</b><br/>{detail}"})
+
+
+def show_energy_panel(engine: sa.Engine, insee_code: str) -> None:
+    """The commune page's energy section."""
+    with engine.connect() as conn:
+        row = energy.commune_energy(conn, insee_code)
+        if row is None:
+            st.info("Les indicateurs énergie de cette commune ne sont pas encore calculés "
+                    "(actif Dagster `commune_energy`).")
+            return
+        ranks = energy.departement_ranks(conn, insee_code)
+        status = energy.heat_layer_status(conn)
+        points = energy.charging_points_in(conn, insee_code)
+        networks = energy.heat_networks_near(conn, insee_code) if status["available"] else []
+        profile = commune_profile(conn, insee_code)
+
+    st.subheader("Énergie : recharge et réseaux de chaleur")
+    charging = st.columns(6)
+    for column, key in zip(charging, ["charging_points", "charging_stations", "points_per_1000_inhabitants",
+                                      "installed_power_kw", "fast_dc_share_pct", "nearest_fast_charger_km"]):
+        rank = ranks.get(key)
+        column.metric(energy.INDICATORS[key].label, value_text(key, row[key]),
+                      help=f"Rang dans le département : {rank_text(rank)}" if key in energy.RANKED else None)
+
+    deck = _map(profile, points, networks)
+    if deck is not None:
+        st.pydeck_chart(deck, height=420, key=f"energy-map-{insee_code}")
+        legend = [(colour, label) for _, _, label, colour in POWER_CLASSES]
+        if status["available"]:
+            legend.append((HEAT_RGB, "réseau de chaleur (tracé ou point)"))
+        st.markdown(swatches_html(legend, "Points de recharge par puissance (kW)"), unsafe_allow_html=True)
+
+    if not status["available"]:
+        st.warning("Couche des réseaux de chaleur indisponible : "
+                   f"{status['reason']}. Aucun tracé n'est affiché et les indicateurs chaleur de la "
+                   "commune sont inconnus (et non nuls).")
+    heat = st.columns(4)
+    heat[0].metric("Réseau de chaleur", yes_no(row["heat_network_present"]))
+    heat[1].metric("Longueur dans la commune", value_text("heat_network_length_km", row["heat_network_length_km"]),
+                   help=f"Rang dans le département : {rank_text(ranks.get('heat_network_length_km'))}")
+    heat[2].metric("Périmètre de développement prioritaire", yes_no(row["in_priority_perimeter"]))
+    heat[3].metric("Label Écoréseau 2025", row["ecoreseau_label"] or "aucun",
+                   help={"network_serving": "label d'un réseau qui dessert la commune",
+                         "collectivite": "la commune est la collectivité lauréate"}.get(
+                       row["ecoreseau_label_basis"] or "", None))
+    if row["heat_networks"]:
+        st.dataframe(pd.DataFrame([{
+            "Réseau": n["name"], "Identifiant SNCU": n["sncu_id"],
+            "Taux EnR&R": number(n["renewable_share_pct"], 1, "%"),
+            "Contenu CO2": number(n["co2_kg_per_kwh"], 3, "kg/kWh"),
+            "Longueur dans la commune": number(n["length_in_commune_km"], 2, "km") if n["has_trace"]
+            else "sans tracé"} for n in row["heat_networks"]]), hide_index=True)
+    st.caption(f"Département : {number(row['dept_heat_networks'])} réseaux de chaleur (2022), taux moyen "
+               f"EnR&R {number(row['dept_renewable_share_pct'], 1, '%')} ; "
+               f"{number(row['dept_potential_dwellings_100m'])} logements chauffés au gaz ou au fioul "
+               f"collectif à moins de 100 m d'un réseau (BDNB 2022).")
+
+    if row["points_by_year"]:
+        st.markdown("**Points de recharge mis en service par année**")
+        years = pd.DataFrame(sorted(row["points_by_year"].items()), columns=["Année", "Points mis en service"])
+        st.bar_chart(years, x="Année", y="Points mis en service", height=200)
+
+    show_potential(row, ranks.get("energy_commons_potential"))
+
+
+def show_potential(row: dict, rank: tuple[int, int] | None) -> None:
+    """The combined figure, always beside its components and their methods."""
+    st.markdown(f"**Potentiel de communs énergétiques : "
+                f"{value_text('energy_commons_potential', row['energy_commons_potential'])}** "
+                f"({row['components_used']} composantes sur 4 ; rang dans le département : {rank_text(rank)})")
+    st.dataframe(pd.DataFrame([{
+        "Composante": energy.INDICATORS[key].label.removeprefix("Composante : "),
+        "Score (0-100)": number(row[key]) if row[key] is not None else "inconnu",
+        "Méthode": energy.COMPONENT_METHODS[key]} for key in energy.SCORE_COLUMNS]), hide_index=True)
+    st.caption(energy.COMPONENT_METHODS["energy_commons_potential"])

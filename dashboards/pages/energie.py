@@ -1,0 +1,131 @@
+"""Énergie: a national map of any energy indicator per commune, and the national heat data.
+
+Communes are drawn as their centre (ScatterplotLayer): 35,000 points render in a second,
+where 35,000 polygons inlined in pydeck took 38 s.
+"""
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from dashboards.components.energy_panel import show_potential, swatches_html, value_text
+from dashboards.data import engine
+from dashboards.format import number
+from dashboards.maps import FRANCE_VIEW
+from observatory import energy
+from observatory.map_indicators import NO_DATA_RGB
+
+GROUPS = {"recharge": "Recharge", "chaleur": "Réseaux de chaleur", "potentiel": "Potentiel"}
+MAPPED = [key for key, indicator in energy.INDICATORS.items() if indicator.breaks]
+
+
+@st.cache_data(ttl=600, show_spinner="Chargement des communes…")
+def national_frame(key: str) -> pd.DataFrame:
+    with engine().connect() as conn:
+        frame = pd.DataFrame(energy.national_values(conn, key))
+    if frame.empty:
+        return frame
+    classes = energy.INDICATORS[key].map_indicator()
+    frame["colour"] = [list(classes.colour_of(v)) for v in frame["value"]]
+    frame["text"] = [value_text(key, v) if v is not None else "inconnu" for v in frame["value"]]
+    return frame[["insee_code", "name", "departement_code", "longitude", "latitude", "value", "colour", "text"]]
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def national_context() -> dict:
+    with engine().connect() as conn:
+        return {"status": energy.heat_layer_status(conn), "figures": energy.national_figures(conn),
+                "labels": energy.ecoreseau_labels(conn)}
+
+
+def legend(key: str) -> str:
+    indicator = energy.INDICATORS[key]
+    classes = indicator.map_indicator()
+    bounds = [None, *indicator.breaks, None]
+    items = []
+    for index, colour in enumerate(classes.palette):
+        low, high = bounds[index], bounds[index + 1]
+        if low is None:
+            label = f"moins de {number(high, indicator.decimals)}"
+        elif high is None:
+            label = f"{number(low, indicator.decimals)} et plus"
+        else:
+            label = f"{number(low, indicator.decimals)} à {number(high, indicator.decimals)}"
+        items.append((colour, label))
+    items.append((NO_DATA_RGB, "inconnu"))
+    return swatches_html(items, f"{indicator.label} ({indicator.unit})")
+
+
+st.title("Énergie")
+st.caption("Recharge des véhicules électriques et réseaux de chaleur, commune par commune (COG 2026).")
+
+context = national_context()
+status = context["status"]
+if not status["available"]:
+    st.warning("Couche des réseaux de chaleur indisponible : "
+               f"{status['reason']}. Les tracés de France Chaleur Urbaine (opendata-fcu.zip) n'ont pas "
+               "pu être obtenus : aucun réseau n'est dessiné, et les indicateurs « réseau de chaleur » "
+               "des communes sont inconnus, pas nuls. Les labels, potentiels et chiffres nationaux "
+               "ci-dessous sont, eux, chargés.")
+
+key = st.selectbox("Indicateur", MAPPED, key="energy-indicator",
+                   format_func=lambda k: f"{GROUPS[energy.INDICATORS[k].group]} · {energy.INDICATORS[k].label}")
+indicator = energy.INDICATORS[key]
+frame = national_frame(key)
+if frame.empty:
+    st.info("Les indicateurs énergie ne sont pas encore calculés : matérialisez l'actif Dagster "
+            "`commune_energy`.")
+    st.stop()
+
+known = frame["value"].notna()
+summary = st.columns(3)
+summary[0].metric("Communes avec une valeur", number(int(known.sum())))
+summary[1].metric("Médiane des communes", value_text(key, frame.loc[known, "value"].median() if known.any() else None))
+summary[2].metric("Maximum", value_text(key, frame.loc[known, "value"].max() if known.any() else None))
+
+st.pydeck_chart(pdk.Deck(
+    layers=[pdk.Layer("ScatterplotLayer", data=frame, id=f"energy-{key}",
+                      get_position=["longitude", "latitude"], get_fill_color="colour",
+                      get_radius=900, radius_min_pixels=1.2, radius_max_pixels=6, pickable=True)],
+    initial_view_state=FRANCE_VIEW, map_style=None,
+    tooltip={"html": "<b>{name}</b> ({insee_code})<br/>{text}"},
+), height=620, key="energy-national-map")
+st.markdown(legend(key), unsafe_allow_html=True)
+st.caption(f"Chaque point est le centre d'une commune. Source : {indicator.source}. "
+           "Définitions, unités et millésimes : docs/indicators.md.")
+
+top = frame[known].sort_values("value", ascending=key == "nearest_fast_charger_km").head(10)
+st.markdown("**Les 10 communes en tête**")
+st.dataframe(pd.DataFrame({"Commune": top["name"], "Département": top["departement_code"],
+                           indicator.label: top["text"]}), hide_index=True)
+
+if key in energy.SCORE_COLUMNS or key == "energy_commons_potential":
+    st.subheader("Méthode du potentiel de communs énergétiques")
+    st.dataframe(pd.DataFrame([{"Composante": energy.INDICATORS[k].label, "Méthode": energy.COMPONENT_METHODS[k]}
+                               for k in (*energy.SCORE_COLUMNS, "energy_commons_potential")]), hide_index=True)
+
+st.subheader("Réseaux de chaleur : chiffres nationaux")
+figures = context["figures"]
+if figures:
+    columns = st.columns(4)
+    for index, figure in enumerate(f for f in figures if f["key"].startswith("key_figure")):
+        columns[index % 4].metric(figure["label"], figure["published_as"])
+    st.caption("Source : France Chaleur Urbaine (data-number-rcu.json, stats-bdnb-2022-national.json).")
+labels = context["labels"]
+if labels:
+    st.markdown(f"**Lauréats du label Écoréseau 2025** ({number(len(labels))} réseaux)")
+    st.dataframe(pd.DataFrame([{
+        "Label": label["label"], "Réseau": label["network_name"], "Identifiant SNCU": label["sncu_id"],
+        "Collectivité": label["collectivite"],
+        "Commune ou EPCI reconnu": label["commune_name"] or label["epci_name"] or "non reconnu"}
+        for label in labels]), hide_index=True, height=300)
+
+with st.expander("Exemple : le potentiel d'une commune, composante par composante"):
+    code = st.text_input("Code Insee", value="59350", key="energy-example")
+    with engine().connect() as conn:
+        row = energy.commune_energy(conn, code.strip())
+        rank = energy.departement_ranks(conn, code.strip()).get("energy_commons_potential") if row else None
+    if row:
+        st.markdown(f"**{row['name']}** ({row['insee_code']})")
+        show_potential(row, rank)
+    else:
+        st.info("Aucune commune actuelle n'a ce code.")

@@ -1,0 +1,141 @@
+"""Pacte pour la Transition: engagement map, totals, measure explorer, import review,
+and where the mandates stand."""
+from datetime import date
+
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from dashboards.components.pact_panel import measure_label
+from dashboards.data import engine
+from dashboards.format import number
+from dashboards.maps import FRANCE_VIEW
+from geodata.sources.pacte.campaigns import CAMPAIGNS
+from geodata.sources.pacte.reader import COMMITMENT_LABELS, REASON_LABELS
+from observatory import pact
+
+LEVEL_COLOURS = {"unanimous": [26, 152, 80], "majority": [145, 207, 96], "minority": [254, 224, 139],
+                 "none": [200, 200, 200], None: [150, 150, 150]}
+TERRITORY_LABELS = {"departement": "Département", "region": "Région", "epci": "Intercommunalité (EPCI)"}
+STATUS_LABELS = {"matched": "rapprochée", "ambiguous": "ambiguë", "unmatched": "non trouvée",
+                 "quarantined": "en quarantaine"}
+TODAY = date.today()
+
+st.title("Pacte pour la Transition")
+st.caption("Les engagements des communes, rapprochés des codes Insee à partir des listes des collectifs.")
+
+# -- mandate timeline -----------------------------------------------------------------
+st.subheader("Mandats municipaux")
+for progress in pact.mandate_progress(TODAY):
+    c = progress.campaign
+    years, months = divmod(round(progress.days_left / 30.44), 12)
+    left = f"il reste {number(progress.days_left)} jours ({years} an(s) {months} mois)"
+    text = {"en cours": f"en cours — {left}", "terminé": "terminé", "à venir": "à venir"}[progress.status]
+    st.progress(progress.share_elapsed,
+                text=f"{c.label} · mandat {c.mandate_start:%m/%Y} – {c.mandate_end:%m/%Y} : {text}")
+
+# -- filters ----------------------------------------------------------------------------
+reader = engine()
+with reader.connect() as conn:
+    campaigns = pact.campaigns(conn)
+if campaigns.empty:
+    st.warning("Aucune campagne chargée : lancez `observatory pipelines` pour importer le pacte.")
+    st.stop()
+labels = dict(zip(campaigns["campaign_code"], campaigns["label"]))
+filters = st.columns(4)
+campaign = filters[0].selectbox("Campagne", list(labels), format_func=labels.get, key="campaign")
+with reader.connect() as conn:
+    catalogue = pact.measure_adoption(conn, campaign)
+measure_options = [None, *catalogue["measure_number"]]
+measure_titles = {n: measure_label(n, t, topic) for n, t, topic in
+                  zip(catalogue["measure_number"], catalogue["title"], catalogue["topic"])}
+measure = filters[1].selectbox("Mesure", measure_options, key="measure",
+                               format_func=lambda n: "Toutes les mesures" if n is None else measure_titles[n])
+territory = filters[2].selectbox("Territoire", list(TERRITORY_LABELS), format_func=TERRITORY_LABELS.get,
+                                 key="territory")
+with reader.connect() as conn:
+    by_territory = pact.engagement_by_territory(conn, campaign, territory)
+territory_names = dict(zip(by_territory["territory_code"], by_territory["territory_name"]))
+territory_code = filters[3].selectbox(TERRITORY_LABELS[territory], [None, *territory_names], key="territory_code",
+                                      format_func=lambda c: "Tous" if c is None else f"{territory_names[c]} ({c})")
+with reader.connect() as conn:
+    engaged = pact.engaged_communes(conn, campaign, measure=measure, territory=territory,
+                                    territory_code=territory_code)
+
+# -- totals -----------------------------------------------------------------------------
+st.subheader("Communes engagées")
+metrics = st.columns(5)
+for column, level in zip(metrics, ("unanimous", "majority", "minority")):
+    rows = engaged[engaged["council_commitment"] == level]
+    column.metric(f"Conseil {COMMITMENT_LABELS[level].lower()}", number(len(rows)),
+                  help=f"{number(rows['population'].sum())} habitants")
+metrics[3].metric("Communes engagées", number(len(engaged)))
+metrics[4].metric("Population couverte", number(engaged["population"].sum()))
+
+# -- map: one point per commune (centroid), not the contours ---------------------------
+points = engaged.dropna(subset=["lon", "lat"]).copy()
+points["colour"] = [LEVEL_COLOURS.get(level, LEVEL_COLOURS[None]) for level in points["council_commitment"]]
+points["level_label"] = [COMMITMENT_LABELS.get(level, "inconnu") for level in points["council_commitment"]]
+points["population_label"] = [number(p) for p in points["population"]]
+points["radius"] = points["population"].fillna(0).clip(lower=500) ** 0.5 * 12
+view = FRANCE_VIEW if points.empty else pdk.ViewState(latitude=float(points["lat"].mean()),
+                                                       longitude=float(points["lon"].mean()), zoom=7)
+st.pydeck_chart(pdk.Deck(
+    layers=[pdk.Layer("ScatterplotLayer", data=points[["insee_code", "commune_name", "lon", "lat", "colour",
+                                                       "radius", "level_label", "population_label"]],
+                      id="pact-communes", get_position="[lon, lat]", get_fill_color="colour",
+                      get_radius="radius", radius_min_pixels=3, pickable=True, stroked=True,
+                      get_line_color=[60, 60, 60], line_width_min_pixels=1)],
+    initial_view_state=view, map_style=None, map_provider=None,
+    tooltip={"html": "<b>{commune_name}</b> ({insee_code})<br/>Conseil : {level_label}<br/>{population_label} hab."},
+), height=520, key="pact-map")
+st.markdown(" · ".join(
+    f"<span style='color:rgb({','.join(map(str, LEVEL_COLOURS[level]))})'>●</span> {COMMITMENT_LABELS[level]}"
+    for level in ("unanimous", "majority", "minority")), unsafe_allow_html=True)
+
+with st.expander(f"Par {TERRITORY_LABELS[territory].lower()}"):
+    st.dataframe(by_territory.rename(columns={
+        "territory_code": "Code", "territory_name": "Nom", "communes": "Communes", "unanimous": "Unanimes",
+        "majority": "Majoritaires", "minority": "Minoritaires", "population": "Population couverte",
+        "population_council": "Population (conseil engagé)", "territory_population": "Population du territoire"}),
+        hide_index=True, use_container_width=True)
+
+# -- measure explorer ------------------------------------------------------------------
+st.subheader("Explorateur des mesures")
+explorer = pd.DataFrame({
+    "Mesure": [measure_titles[n] for n in catalogue["measure_number"]],
+    "Thème": catalogue["topic"].fillna("—"),
+    "Communes engagées": catalogue["communes"],
+    "Réalisée": catalogue["communes_done"],
+    "En cours": catalogue["communes_in_progress"],
+})
+st.dataframe(explorer, hide_index=True, use_container_width=True)
+missing = int((~catalogue["title_verified"].astype(bool)).sum())
+if missing:
+    st.caption(f"{missing} intitulé(s) non vérifié(s) sur une source publique : laissés vides, jamais inventés.")
+
+# -- review report ---------------------------------------------------------------------
+st.subheader("Rapport de revue des derniers imports")
+with reader.connect() as conn:
+    imports = pact.last_imports(conn)
+if imports.empty:
+    st.info("Aucun import pour l'instant.")
+else:
+    summary = {row.import_run_id: f"{row.dataset} ({row.file_name}, {row.started_at:%d/%m/%Y %H:%M}) : "
+                                  f"{row.rows_matched} rapprochées, {row.rows_ambiguous} ambiguës, "
+                                  f"{row.rows_unmatched} non trouvées, {row.rows_quarantined} en quarantaine"
+               for row in imports.itertuples()}
+    run = st.selectbox("Import", list(summary), format_func=summary.get, key="import-run")
+    with reader.connect() as conn:
+        review = pact.review_rows(conn, run)
+    review["status"] = review["status"].map(STATUS_LABELS)
+    review["reason"] = review["reason"].map(lambda r: REASON_LABELS.get(r, r) if isinstance(r, str) else "")
+    review["candidates"] = review["candidates"].map(
+        lambda cs: ", ".join(f"{c['name']} ({c['insee_code']})" for c in cs) if isinstance(cs, list) else "")
+    shown = review.rename(columns={
+        "row_number": "Ligne", "published_name": "Nom publié", "area_hint": "Zone", "status": "Résultat",
+        "insee_code": "Code Insee", "commune_name": "Commune", "method": "Méthode", "score": "Score",
+        "candidates": "Candidats", "reason": "Motif", "detail": "Détail"})
+    st.dataframe(shown, hide_index=True, use_container_width=True)
+    st.download_button("Télécharger le rapport (CSV)", shown.to_csv(index=False, sep=";").encode("utf-8-sig"),
+                       file_name=f"rapport-import-{run}.csv", mime="text/csv", key="download-review")

@@ -1,0 +1,76 @@
+"""AppTest of the home page and the commune page."""
+import json
+
+from streamlit.testing.v1 import AppTest
+
+from tests.dashboards.conftest import APP
+
+
+def run_home(**widgets) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    for key, value in widgets.items():
+        at.text_input(key=key).input(value)
+    return at.run()
+
+
+def test_home_shows_the_national_map_with_its_legend(app_env):
+    at = run_home()
+    assert not at.exception
+    assert at.title[0].value == "Observatoire de la transition locale"
+    deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    layer = deck["layers"][0]
+    assert layer["@@type"] == "MVTLayer"
+    assert layer["data"].endswith("/communes/density/{z}/{x}/{y}.pbf")
+    legend = " ".join(m.value for m in at.markdown)
+    assert "Densité de population" in legend and "1\u202f000 et plus" in legend
+    assert any("serveur de tuiles" in w.value for w in at.warning)
+
+
+def test_search_by_name_ignores_accents_and_case(app_env):
+    at = run_home(search="orée d'anjou")
+    links = [link.proto.label for link in at.get("page_link")]
+    assert any(label.startswith("Orée d'Anjou (49)") for label in links)
+
+
+def test_search_by_postcode(app_env):
+    at = run_home(search="69860")
+    labels = [link.proto.label for link in at.get("page_link")]
+    assert any(label.startswith("Deux-Grosnes (69)") for label in labels)
+
+
+def test_search_without_result_says_so(app_env):
+    at = run_home(search="Zzyzx-sur-Mer")
+    assert any("Aucune commune" in i.value for i in at.info)
+
+
+def commune_page(code: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["code"] = code
+    at.run()
+    at.switch_page("pages/commune.py")
+    return at.run()
+
+
+def test_commune_page_shows_profile_and_contour(app_env):
+    at = commune_page("59350")
+    assert not at.exception
+    assert at.title[0].value == "Lille"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Population"] == "238\u202f246"
+    assert metrics["Surface"].endswith("km²")
+    text = " ".join(m.value for m in at.markdown)
+    assert "Métropole Européenne de Lille" in text
+    assert "Lomme (59355), commune associée" in text
+    deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    assert deck["layers"][0]["data"]["geometry"]["type"] == "MultiPolygon"
+
+
+def test_commune_without_geometry_states_why(app_env):
+    at = commune_page("14666")
+    assert at.title[0].value == "Sannerville"
+    assert any("absente des contours 2018" in w.value for w in at.warning)
+
+
+def test_unknown_code_is_an_error_message(app_env):
+    at = commune_page("00000")
+    assert any("Aucune commune actuelle" in e.value for e in at.error)

@@ -1,0 +1,149 @@
+"""Streamlit AppTest of the Énergie page and of the commune energy panel, on the real database.
+
+State is committed for the app (it reads through its own read-only connection) and put back
+at the end: real labels and potentials, FCU traces unavailable as in the mirror.
+"""
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import psycopg
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from geodata.sources.fetch import fetch
+from geodata.sources.heat import load, sources
+from observatory.energy import refresh_commune_energy
+
+PAGE = Path(__file__).resolve().parents[2] / "dashboards" / "pages" / "energie.py"
+FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "fcu"
+
+
+@pytest.fixture(scope="module")
+def app_db(reference_db, mirror):
+    with psycopg.connect(reference_db) as conn:
+        load.load_labels(conn, [fetch(sources.ECORESEAU_2025, mirror=mirror),
+                                fetch(sources.ECORESEAU_PLUS_2025, mirror=mirror)])
+        load.load_potential(conn, fetch(sources.POTENTIAL, mirror=mirror),
+                            fetch(sources.STATS_DEPARTEMENTS, mirror=mirror))
+        load.load_national_figures(conn, fetch(sources.KEY_FIGURES, mirror=mirror),
+                                   fetch(sources.STATS_NATIONAL, mirror=mirror))
+        conn.execute("TRUNCATE core.heat_network, core.heat_area")
+        load.mark_archive_unavailable(conn, "heat/opendata-fcu.zip is missing from the mirror")
+        refresh_commune_energy(conn)
+    previous = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = reference_db
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield reference_db
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    if previous is None:
+        os.environ.pop("DATABASE_URL", None)
+    else:
+        os.environ["DATABASE_URL"] = previous
+
+
+def _deck(at: AppTest) -> dict:
+    charts = at.get("deck_gl_json_chart")
+    assert charts, "no pydeck chart on the page"
+    return json.loads(charts[0].proto.json)
+
+
+def test_energie_page_national_map_without_traces(app_db):
+    at = AppTest.from_file(str(PAGE), default_timeout=120).run()
+    assert not at.exception
+    assert at.title[0].value == "Énergie"
+    warning = at.warning[0].value
+    assert "Couche des réseaux de chaleur indisponible" in warning and "missing from the mirror" in warning
+    deck = _deck(at)
+    layers = deck["layers"]
+    # communes as points, never 35,000 inlined polygons
+    assert [layer["@@type"] for layer in layers] == ["ScatterplotLayer"]
+    assert len(layers[0]["data"]) > 34_000
+    metric = next(m for m in at.metric if m.label == "Communes avec une valeur")
+    assert metric.value.replace("\u202f", "").isdigit()
+    labels = next(df for df in at.dataframe if "Identifiant SNCU" in df.value.columns).value
+    assert len(labels) == 137
+    assert "légende" not in at.markdown[0].value.lower()
+    assert any("Points de recharge (points)" in md.value for md in at.markdown)   # legend with its unit
+
+
+def test_energie_page_potential_shows_its_components(app_db):
+    at = AppTest.from_file(str(PAGE), default_timeout=120).run()
+    at.selectbox(key="energy-indicator").select("energy_commons_potential").run()
+    assert not at.exception
+    assert any(h.value == "Méthode du potentiel de communs énergétiques" for h in at.subheader)
+    methods = next(df for df in at.dataframe if "Méthode" in df.value.columns and "Composante" in df.value.columns)
+    assert len(methods.value) == 5
+    # Lille's example: the heat-network component is unknown, so it is left out, not counted as 0
+    with psycopg.connect(app_db) as conn:
+        used = conn.execute("SELECT components_used FROM core.commune_energy "
+                            "WHERE insee_code = '59350'").fetchone()[0]
+    assert used < 4
+    assert any(f"({used} composantes sur 4" in md.value for md in at.markdown)
+    components = next(df for df in at.dataframe if "Score (0-100)" in df.value.columns).value
+    heat = components[components["Composante"] == "réseau de chaleur"]["Score (0-100)"]
+    assert list(heat) == ["inconnu"]
+
+
+@pytest.fixture
+def bourg_with_synthetic_heat(app_db, tmp_path):
+    """SYNTHETIC traces (tests/fixtures/fcu) and three charging points, removed afterwards."""
+    (tmp_path / "heat").mkdir()
+    with zipfile.ZipFile(tmp_path / "heat" / "opendata-fcu.zip", "w") as archive:
+        for member in FIXTURE_DIR.glob("*.geojson"):
+            archive.write(member, arcname=member.name)
+    with psycopg.connect(app_db) as conn:
+        load.load_archive(conn, load.obtain_archive(tmp_path))
+        conn.execute("""INSERT INTO core.charging_point (station_name, insee_code, power_kw, is_fast_dc,
+                                                         commissioned_on, geom)
+                        VALUES ('TEST énergie', '01053', 22, false, '2020-01-01', ST_SetSRID(ST_MakePoint(873000, 6569600), 2154)),
+                               ('TEST énergie', '01053', 22, false, '2024-01-01', ST_SetSRID(ST_MakePoint(873000, 6569600), 2154)),
+                               ('TEST énergie', '01053', 150, true, NULL, ST_SetSRID(ST_MakePoint(873400, 6569900), 2154))""")
+        refresh_commune_energy(conn)
+    st.cache_data.clear()
+    yield
+    with psycopg.connect(app_db) as conn:
+        conn.execute("DELETE FROM core.charging_point WHERE station_name = 'TEST énergie'")
+        conn.execute("TRUNCATE core.heat_network, core.heat_area")
+        load.mark_archive_unavailable(conn, "heat/opendata-fcu.zip is missing from the mirror")
+        refresh_commune_energy(conn)
+    st.cache_data.clear()
+
+
+def _panel_script():
+    from dashboards.components.energy_panel import show_energy_panel
+    from dashboards.data import engine
+    show_energy_panel(engine(), "01053")
+
+
+def test_commune_panel_with_points_and_networks(bourg_with_synthetic_heat):
+    at = AppTest.from_function(_panel_script, default_timeout=120).run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Points de recharge"] == "3\u202fpoints"
+    assert metrics["Puissance de recharge installée"] == "194\u202fkW"
+    assert metrics["Réseau de chaleur"] == "oui"
+    assert metrics["Label Écoréseau 2025"] == "Écoréseau"
+    rank_help = next(m for m in at.metric if m.label == "Points de recharge").proto.help
+    assert rank_help.startswith("Rang dans le département : 1ᵉ sur ")
+    deck = _deck(at)
+    ids = {layer["id"] for layer in deck["layers"]}
+    assert {"heat-networks", "heat-network-points", "charging-points", "energy-contour"} <= ids
+    networks = next(df for df in at.dataframe if "Identifiant SNCU" in df.value.columns).value
+    assert sorted(networks["Identifiant SNCU"]) == ["0108C", "0199C"]
+    assert not at.warning
+
+
+def test_commune_panel_says_when_heat_layer_is_missing(app_db):
+    at = AppTest.from_function(_panel_script, default_timeout=120).run()
+    assert not at.exception
+    assert "Couche des réseaux de chaleur indisponible" in at.warning[0].value
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Réseau de chaleur"] == "inconnu"
+    assert metrics["Points de recharge"] == "0\u202fpoints"

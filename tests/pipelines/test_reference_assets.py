@@ -1,0 +1,69 @@
+"""The Dagster definitions load, and the reference assets materialise on the real database."""
+from dagster import AssetKey, materialize
+
+from pipelines.definitions import defs
+from pipelines.reference import assets, checks
+from pipelines.resources import PostGIS, Sources
+
+
+def test_definitions_load_with_a_weekly_schedule():
+    repository = defs.get_repository_def()
+    keys = {key.to_user_string() for key in repository.asset_graph.get_all_asset_keys()}
+    assert {"cog_reference", "commune_contours", "communes"} <= keys
+    schedule = defs.get_schedule_def("weekly_refresh")
+    assert schedule.cron_schedule == "0 3 * * 1"
+
+
+def test_reference_assets_materialise_with_metadata_and_passing_checks(reference_db, mirror):
+    result = materialize(
+        [assets.cog_reference, assets.commune_contours, assets.communes],
+        resources={"postgis": PostGIS(database_url=reference_db), "sources": Sources(mirror=str(mirror))},
+    )
+    assert result.success
+    metadata = {
+        event.asset_key.to_user_string(): event.materialization.metadata
+        for event in result.get_asset_materialization_events()
+    }
+    assert metadata["cog_reference"]["rows_loaded"].value == 34_969
+    assert metadata["commune_contours"]["rows_read"].value == 35_357
+    assert len(metadata["commune_contours"]["source_hash"].value) == 64
+    assert metadata["communes"]["rows_loaded"].value == 34_868
+    assert metadata["communes"]["communes_without_geometry"].value == 101
+    assert metadata["communes"]["vintage"].value == "2018"
+
+
+def test_reference_checks_pass_on_the_loaded_database(reference_db, mirror):
+    result = materialize(
+        [assets.communes, *_checks()],
+        resources={"postgis": PostGIS(database_url=reference_db), "sources": Sources(mirror=str(mirror))},
+    )
+    evaluations = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert evaluations == {
+        "every_commune_has_valid_geometry": True, "geometries_in_lambert93": True,
+        "population_matches_cog": True, "no_duplicate_code": True,
+        "communes_without_geometry_are_few": True,
+    }
+    assert all(e.asset_key == AssetKey("communes") for e in result.get_asset_check_evaluations())
+
+
+def _checks():
+    return [checks.every_commune_has_valid_geometry, checks.geometries_in_lambert93,
+            checks.population_matches_cog, checks.no_duplicate_code,
+            checks.communes_without_geometry_are_few]
+
+
+def test_population_check_fails_when_a_commune_is_missing(reference_db, mirror):
+    import psycopg
+
+    with psycopg.connect(reference_db) as conn:
+        row = conn.execute("SELECT * FROM core.commune WHERE insee_code = '59350'").fetchone()
+        conn.execute("DELETE FROM core.commune WHERE insee_code = '59350'")
+        conn.commit()
+        try:
+            evaluation = checks.population_matches_cog(postgis=PostGIS(database_url=reference_db),
+                                                       sources=Sources(mirror=str(mirror)))
+            assert not evaluation.passed
+            assert evaluation.metadata["cog_total"].value - evaluation.metadata["published"].value == 238_246
+        finally:
+            conn.execute("INSERT INTO core.commune VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", row)
+            conn.commit()
