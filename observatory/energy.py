@@ -24,7 +24,7 @@ SCORE_COLUMNS = ("score_charging_density", "score_fast_charging_access", "score_
 
 REFRESH_SQL = f"""
 WITH base AS (
-    SELECT c.insee_code, c.name, c.departement_code, c.population, b.geom, b.centroid,
+    SELECT c.insee_code, c.name, c.departement_code, c.epci_siren, c.population, b.geom, b.centroid,
            ST_X(ST_Transform(b.centroid, 4326)) AS longitude, ST_Y(ST_Transform(b.centroid, 4326)) AS latitude
     FROM core.commune c LEFT JOIN core.commune_boundary b USING (insee_code)),
 charging AS (
@@ -68,12 +68,16 @@ perimeter AS (
     FROM base b JOIN core.heat_area a ON a.kind = 'perimeter' AND a.geom && b.geom
          AND ST_Intersects(a.geom, b.geom) AND NOT ST_Touches(a.geom, b.geom)),
 label AS (
+    -- Labels of a network serving the commune, held by the commune itself, or held by its
+    -- EPCI (which then says nothing of which of its communes the network serves).
     SELECT b.insee_code,
            string_agg(DISTINCT l.label, ', ') AS labels,
            string_agg(DISTINCT CASE WHEN l.sncu_id = ANY(h.sncu_ids) THEN 'network_serving'
-                                    ELSE 'collectivite' END, ', ') AS basis
+                                    WHEN l.insee_code = b.insee_code THEN 'collectivite'
+                                    ELSE 'epci' END, ', ') AS basis
     FROM base b LEFT JOIN heat h USING (insee_code)
     JOIN core.ecoreseau_label l ON l.sncu_id = ANY(h.sncu_ids) OR l.insee_code = b.insee_code
+                                OR l.epci_siren = b.epci_siren
     GROUP BY b.insee_code),
 dept AS (
     SELECT d.code AS departement_code, s.network_count, s.renewable_share_pct,

@@ -46,6 +46,16 @@ def rank_text(rank: tuple[int, int] | None) -> str:
     return f"{rank[0]}ᵉ sur {number(rank[1])}" if rank else "non classée"
 
 
+LABEL_BASES = {"network_serving": "un réseau qui dessert la commune est labellisé",
+               "collectivite": "la commune est la collectivité lauréate",
+               "epci": "l'intercommunalité de la commune est lauréate (sans dire quelles communes "
+                       "son réseau dessert)"}
+
+
+def label_basis_text(basis: str | None) -> str | None:
+    return " ; ".join(LABEL_BASES[b] for b in basis.split(", ")) if basis else None
+
+
 def yes_no(value: bool | None) -> str:
     return "inconnu" if value is None else ("oui" if value else "non")
 
@@ -124,9 +134,7 @@ def show_energy_panel(engine: sa.Engine, insee_code: str) -> None:
                    help=f"Rang dans le département : {rank_text(ranks.get('heat_network_length_km'))}")
     heat[2].metric("Périmètre de développement prioritaire", yes_no(row["in_priority_perimeter"]))
     heat[3].metric("Label Écoréseau 2025", row["ecoreseau_label"] or "aucun",
-                   help={"network_serving": "label d'un réseau qui dessert la commune",
-                         "collectivite": "la commune est la collectivité lauréate"}.get(
-                       row["ecoreseau_label_basis"] or "", None))
+                   help=label_basis_text(row["ecoreseau_label_basis"]))
     if row["heat_networks"]:
         st.dataframe(pd.DataFrame([{
             "Réseau": n["name"], "Identifiant SNCU": n["sncu_id"],

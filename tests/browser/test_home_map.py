@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -130,5 +131,6 @@ def test_home_map_paints_communes_offline_and_search_opens_the_commune(app_url: 
     assert "code=59350" in page.url
     body = page.inner_text("body")
     assert "Code Insee 59350" in body
-    assert "Population" in body
+    # Lille has over 200 000 inhabitants: the figure is shown French-style ("238 246").
+    assert re.search(r"Population\s+2\d\d[\s\u202f\xa0]\d{3}\b", body), body[:500]
     page.close()

@@ -95,6 +95,8 @@ def test_indicators_with_heat_layer(energy_db):
     lyon = _row(pg, LYON)
     assert lyon["heat_network_present"] is False and lyon["heat_network_length_km"] == 0
     assert lyon["dept_potential_dwellings_100m"] > 0 and lyon["dept_heat_networks"] > 0
+    # "La Métropole de Lyon" holds 7 labels: shown on Lyon with that basis, not as a served network
+    assert (lyon["ecoreseau_label"], lyon["ecoreseau_label_basis"]) == ("Écoréseau, Écoréseau +", "epci")
     run = pg.execute("SELECT rows_loaded FROM observatory.load_run WHERE source = "
                      "'energy-commune-indicators' ORDER BY id DESC LIMIT 1").fetchone()[0]
     assert run == communes

@@ -13,6 +13,7 @@ from geodata.settings import mirror_dir
 from geodata.sources.heat.reader import (
     FcuArchiveError,
     archive_url_from_dataset,
+    epci_key,
     match_collectivite,
     normalise_name,
     parse_french_figure,
@@ -148,12 +149,17 @@ def test_labels_bad_input(tmp_path):
 
 def test_collectivite_matching():
     communes = {("01", "bourg en bresse"): "01053", ("17", "la rochelle"): "17300", ("30", "ales"): "30007"}
-    epcis = {("69", "metropole de lyon"): "200046977", ("31", "toulouse metropole"): "243100518"}
+    epcis = {("69", epci_key("Métropole de Lyon")): "200046977", ("31", epci_key("Toulouse Métropole")): "243100518",
+             ("17", epci_key("CA de La Rochelle")): "241700434", ("86", epci_key("CU du Grand Poitiers")): "200069854"}
     assert match_collectivite("Ville de Bourg-en-Bresse", "01", communes, epcis) == ("01053", None, "commune_name")
     assert match_collectivite("VILLE DE LA ROCHELLE", "17", communes, epcis)[0] == "17300"
     assert match_collectivite("Ville d'Alès", "30", communes, epcis)[0] == "30007"
     assert match_collectivite("La Métropole de Lyon", "69", communes, epcis) == (None, "200046977", "epci_name")
     assert match_collectivite("Toulouse métropole", "31", communes, epcis)[1] == "243100518"
+    assert match_collectivite("COMMUNAUTE D'AGGLOMERATION DE LA ROCHELLE", "17", communes, epcis)[1] == "241700434"
+    assert match_collectivite("Grand Poitiers Communauté Urbaine", "86", communes, epcis)[1] == "200069854"
+    # a syndicate is neither a commune nor an EPCI
+    assert match_collectivite("SYNDICAT MIXTE TRIFYL", "81", communes, epcis)[2] == "unmatched"
     # same name, other département: no match rather than a guess
     assert match_collectivite("Bourg-en-Bresse", "71", communes, epcis) == (None, None, "unmatched")
     assert normalise_name("Saint-Étienne Métropole") == normalise_name("ST ETIENNE METROPOLE")

@@ -103,7 +103,7 @@ VIEWS = {
          "heat_networks": "Réseaux desservant la commune: [{sncu_id, name, renewable_share_pct, co2_kg_per_kwh, ...}]",
          "in_priority_perimeter": "La commune recoupe un périmètre de développement prioritaire",
          "ecoreseau_label": "Label Écoréseau d''un réseau desservant la commune ou détenu par la commune",
-         "ecoreseau_label_basis": "network_serving (réseau qui dessert la commune) ou collectivite (commune lauréate)",
+         "ecoreseau_label_basis": "network_serving (réseau qui dessert la commune), collectivite (commune lauréate) ou epci (intercommunalité lauréate)",
          "dept_potential_dwellings_100m": "Logements en chauffage collectif gaz ou fioul à moins de 100 m d''un réseau, dans le département",
          "energy_commons_potential": "Moyenne des composantes score_* disponibles (0-100); components_used dit combien",
          "components_used": "Nombre de composantes disponibles dans la moyenne",

@@ -18,11 +18,11 @@ def load_contours(conn: psycopg.Connection, fetched: Fetched) -> LoadReport:
                         source_hash=fetched.sha256, vintage=fetched.source.vintage)
     # ST_MakeValid repairs self-intersections; the polygonal part is kept, as a MultiPolygon.
     insert_select = f"""
-        SELECT code, name, NOT ST_IsValid(g) AS repaired,
-               ST_Multi(ST_CollectionExtract(ST_MakeValid(g), 3))
-        FROM (SELECT code, name,
+        SELECT code, name, NOT valid AS repaired,
+               ST_Multi(CASE WHEN valid THEN g ELSE ST_CollectionExtract(ST_MakeValid(g), 3) END)
+        FROM (SELECT code, name, g, ST_IsValid(g) AS valid FROM (SELECT code, name,
                      ST_Transform(ST_SetSRID(ST_GeomFromWKB(wkb), {int(contours.srid)}), {STORAGE_SRID}) AS g
-              FROM staging) AS source"""
+              FROM staging) AS projected) AS source"""
     publish(conn, report, staging_columns=[("code", "varchar(5)"), ("name", "text"), ("wkb", "bytea")],
             rows=contours.rows, insert_select=insert_select, account=_count_repairs)
     return report

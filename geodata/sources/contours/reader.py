@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyogrio
+import shapely
 from pyproj import CRS
 
 from geodata.load import Rejected
@@ -67,25 +69,36 @@ def _declared_srid(crs_text: str | None, bounds: tuple[float, ...], name: str) -
     return epsg
 
 
+def _sample_bounds(geometry: pa.ChunkedArray, sample: int = 500) -> tuple[float, ...]:
+    """Bounds of a spread sample of geometries: enough to tell degrees from metres."""
+    step = max(1, len(geometry) // sample)
+    wkbs = [w for w in geometry[::step].to_pylist() if w is not None]
+    return tuple(shapely.total_bounds(shapely.from_wkb(wkbs))) if wkbs else (0.0, 0.0, 0.0, 0.0)
+
+
 def read_contours(path: Path) -> Contours:
     path = Path(path)
     if not path.exists() or path.stat().st_size == 0:
         raise SourceError(f"{path.name}: the file is empty")
-    if path.suffix == ".gz":
-        _check_gzip(path)
-    try:
-        meta, table = pyogrio.read_arrow(_gdal_path(path))
-        info = pyogrio.read_info(_gdal_path(path), force_total_bounds=True)
-    except Exception as error:  # pyogrio raises DataSourceError and friends, all worth one message
-        raise SourceError(f"{path.name}: GDAL could not read it as GeoJSON: {error}") from error
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # GDAL may read a truncated stream up to where it breaks: verify the whole gzip beside it.
+        gzip_checked = pool.submit(_check_gzip, path) if path.suffix == ".gz" else None
+        try:
+            meta, table = pyogrio.read_arrow(_gdal_path(path))
+        except Exception as error:  # pyogrio raises DataSourceError and friends, all worth one message
+            if gzip_checked:
+                gzip_checked.result()
+            raise SourceError(f"{path.name}: GDAL could not read it as GeoJSON: {error}") from error
+        if gzip_checked:
+            gzip_checked.result()
     if table.num_rows == 0:
         raise SourceError(f"{path.name}: the file holds no feature")
     missing = {"code", "nom"} - set(table.column_names)
     if missing:
         raise SourceError(f"{path.name}: missing propert{'ies' if len(missing) > 1 else 'y'} "
                           f"{', '.join(sorted(missing))}")
-    contours = Contours(srid=_declared_srid(meta.get("crs"), tuple(info["total_bounds"]), path.name))
     geometry = table.column(meta.get("geometry_name") or "wkb_geometry")
+    contours = Contours(srid=_declared_srid(meta.get("crs"), _sample_bounds(geometry), path.name))
     codes = pc.utf8_trim_whitespace(table.column("code").cast(pa.string()))
     seen: set[str] = set()
     for code, name, wkb in zip(codes.to_pylist(), table.column("nom").to_pylist(),

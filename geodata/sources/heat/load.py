@@ -113,7 +113,7 @@ def _name_indexes(conn: psycopg.Connection) -> tuple[dict, dict]:
     for siren, name, dep in conn.execute(
             """SELECT DISTINCT e.siren, e.name, c.departement_code
                FROM core.epci e JOIN core.commune c ON c.epci_siren = e.siren"""):
-        epcis.setdefault((dep, reader.normalise_name(name)), siren)
+        epcis.setdefault((dep, reader.epci_key(name)), siren)
     return communes, epcis
 
 

@@ -378,21 +378,37 @@ def normalise_name(name: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+# Legal forms of EPCI, spelled out or abbreviated as the COG does ("CA de La Rochelle").
+_EPCI_FORMS = re.compile(r"^(communaute d agglomeration|communaute urbaine|communaute de communes|"
+                         r"ca|cu|cc)\s+|\s+(communaute urbaine|agglomeration)$")
+_LEADING_ARTICLE = re.compile(r"^(de la|de l|du|des|de|d|la|le|l)\s+")
+
+
+def epci_key(name: str) -> str:
+    """`CA de La Rochelle` = `COMMUNAUTE D'AGGLOMERATION DE LA ROCHELLE` = `la rochelle`."""
+    key = normalise_name(name)
+    previous = None
+    while key != previous:
+        previous = key
+        key = _EPCI_FORMS.sub("", key).strip()
+    return re.sub(r"^(de|du|des|d)\s+", "", key)
+
+
 def match_collectivite(collectivite: str, departement_code: str,
                        communes: dict[tuple[str, str], str],
                        epcis: dict[tuple[str, str], str]) -> tuple[str | None, str | None, str]:
     """(insee_code, epci_siren, method) of the collectivité holding a label.
 
-    `communes` maps (département, normalised name) to an INSEE code, `epcis` maps
-    (département, normalised name) to a SIREN (an EPCI is listed under each département
-    where it has members). The département comes from the network's SNCU identifier, which
-    tells apart homonyms. No fuzzy guess: an unmatched name stays unmatched, and is counted.
+    `communes` maps (département, `normalise_name`) to an INSEE code, `epcis` maps
+    (département, `epci_key`) to a SIREN (an EPCI is listed under each département where it
+    has members). The département comes from the network's SNCU identifier, which tells
+    homonyms apart. No fuzzy guess: an unmatched name stays unmatched, and is counted.
     """
     key = normalise_name(collectivite)
     if (departement_code, key) in communes:
         return communes[(departement_code, key)], None, "commune_name"
     # "La Métropole de Lyon" is the EPCI "Métropole de Lyon".
-    for candidate in (key, re.sub(r"^(la|le|l) ", "", key)):
+    for candidate in (epci_key(collectivite), _LEADING_ARTICLE.sub("", epci_key(collectivite))):
         if (departement_code, candidate) in epcis:
             return None, epcis[(departement_code, candidate)], "epci_name"
     return None, None, "unmatched"
