@@ -21,7 +21,7 @@ from geodata.sources.fetch import SourceError
 from geodata.sources.irve import coordinates
 from geodata.sources.irve.reader import read_csv_text
 from geodata.sources.irve.schema import SchemaError
-from observatory.attribution import SLIVER_TOLERANCE_M, attribute_points
+from observatory.attribution import SLIVER_TOLERANCE_M, Attribution, attribute_points
 
 # Column names recognised without options (compared without case or accents).
 LON_NAMES = ("longitude", "lon", "lng", "long", "consolidated_longitude", "x_wgs84", "x")
@@ -78,17 +78,18 @@ def attribute_csv(conn: psycopg.Connection, input_path: Path, *, lon: str | None
         lons, lats = coordinates.parse_number(frame[lon_col]), coordinates.parse_number(frame[lat_col])
     located = coordinates.locate(lons, lats)
     ok = located.ok
-    attribution = attribute_points(conn, located.x[ok], located.y[ok])
+    found = attribute_points(conn, located.x[ok], located.y[ok])
     insee = np.full(len(frame), None, dtype=object)
     names = np.full(len(frame), None, dtype=object)
-    insee[ok] = attribution.frame["insee_code"].to_numpy()
-    names[ok] = attribution.frame["commune_name"].to_numpy()
+    insee[ok] = found["insee_code"].to_numpy()
+    names[ok] = found["commune_name"].to_numpy()
+    nearest = Attribution.of(found["attribution"]).nearest
     frame["insee_code"], frame["commune_name"] = insee, names
     reason = located.reason.copy()
     reason[ok & pd.isna(insee)] = "no_commune"
     used = f"« {xy_col} »" if xy_col else f"« {lon_col} » et « {lat_col} »"
     report = [f"{len(frame)} points lus (coordonnées : {used}) ; "
-              f"{int(pd.notna(insee).sum())} rattachés à une commune, dont {attribution.nearest} "
+              f"{int(pd.notna(insee).sum())} rattachés à une commune, dont {nearest} "
               f"à la commune la plus proche (moins de {SLIVER_TOLERANCE_M:.0f} m d'un contour simplifié)"]
     swapped = int(pd.notna(located.repaired).sum())
     if swapped:

@@ -1,6 +1,7 @@
 """Which commune a point lies in: one spatial query for the pipeline and for users.
 
-Points (Lambert-93 x/y) are copied into a temporary table and matched in PostGIS against
+Points (Lambert-93 x/y) in a table (the load's staging table, or a temporary table of the
+user's points) are matched in PostGIS against
 `core.commune_boundary.geom` through its GIST index: first the commune whose contour
 contains the point; else, for points in the slivers that simplified contours leave between
 neighbours or along the coast, the nearest commune within `tolerance_m`, counted apart.
@@ -8,7 +9,6 @@ Points farther than that from every contour stay without commune, and are report
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,81 +22,85 @@ SLIVER_TOLERANCE_M = 500.0
 CONTAINS, NEAREST = "contains", "nearest"
 
 _MATCH = """
-    SELECT p.idx,
+    SELECT p.*, g.geom,
            coalesce(inside.insee_code, near.insee_code) AS insee_code,
            c.name AS commune_name,
            CASE WHEN inside.insee_code IS NOT NULL THEN 'contains'
-                WHEN near.insee_code IS NOT NULL THEN 'nearest' END AS method
-    FROM (SELECT idx, ST_SetSRID(ST_MakePoint(x, y), {srid}) AS geom FROM pg_temp.attribution_point) p
+                WHEN near.insee_code IS NOT NULL THEN 'nearest' END AS attribution
+    FROM {points} p
+    CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(p.x, p.y), {srid}) AS geom) g
     LEFT JOIN LATERAL (
         -- a point on a shared border touches two contours: take one, always the same
         SELECT b.insee_code FROM core.commune_boundary b
-        WHERE ST_Intersects(b.geom, p.geom) ORDER BY b.insee_code LIMIT 1) inside ON true
+        WHERE ST_Intersects(b.geom, g.geom) ORDER BY b.insee_code LIMIT 1) inside ON true
     LEFT JOIN LATERAL (
         SELECT b.insee_code FROM core.commune_boundary b
-        WHERE inside.insee_code IS NULL AND ST_DWithin(b.geom, p.geom, {tolerance})
-        ORDER BY ST_Distance(b.geom, p.geom), b.insee_code LIMIT 1) near ON true
+        WHERE inside.insee_code IS NULL AND ST_DWithin(b.geom, g.geom, {tolerance})
+        ORDER BY ST_Distance(b.geom, g.geom), b.insee_code LIMIT 1) near ON true
     LEFT JOIN core.commune c ON c.insee_code = coalesce(inside.insee_code, near.insee_code)
 """
 
 
+def attribution_query(points: str, *, tolerance_m: float = SLIVER_TOLERANCE_M) -> sql.Composed:
+    """`SELECT` every column of the table `points` (which has Lambert-93 `x`, `y`), plus
+    `geom`, `insee_code`, `commune_name` and `attribution` ('contains', 'nearest' or NULL).
+
+    The one matching rule: the pipeline inserts from it, the user command reads from it.
+    """
+    return sql.SQL(_MATCH).format(points=sql.Identifier(points), srid=sql.Literal(STORAGE_SRID),
+                                  tolerance=sql.Literal(float(tolerance_m)))
+
+
+def without_jit(conn: psycopg.Connection) -> None:
+    # The planner's cost for this join is high enough to trigger JIT compilation, which
+    # costs more than it saves here (nested index lookups); off for this transaction.
+    conn.execute("SET LOCAL jit = off")
+
+
 @dataclass
 class Attribution:
-    """Per point (in input order): insee_code, commune_name, method (or missing)."""
+    """How many points found their commune, and how."""
 
-    frame: pd.DataFrame
-
-    @property
-    def contained(self) -> int:
-        return int((self.frame["method"] == CONTAINS).sum())
-
-    @property
-    def nearest(self) -> int:
-        return int((self.frame["method"] == NEAREST).sum())
+    points: int
+    contained: int
+    nearest: int
 
     @property
     def unattributed(self) -> int:
-        return int(self.frame["insee_code"].isna().sum())
+        return self.points - self.contained - self.nearest
 
     @property
     def rate(self) -> float:
-        return 1.0 - self.unattributed / len(self.frame) if len(self.frame) else 1.0
+        return (self.contained + self.nearest) / self.points if self.points else 1.0
 
     def summary(self) -> dict:
-        return {"points": len(self.frame), "in_contour": self.contained,
+        return {"points": self.points, "in_contour": self.contained,
                 "nearest_within_tolerance": self.nearest, "without_commune": self.unattributed,
                 "attribution_rate": round(self.rate, 6)}
 
+    @classmethod
+    def of(cls, methods: pd.Series) -> Attribution:
+        return cls(len(methods), int((methods == CONTAINS).sum()), int((methods == NEAREST).sum()))
+
 
 def attribute_points(conn: psycopg.Connection, x: np.ndarray, y: np.ndarray, *,
-                     tolerance_m: float = SLIVER_TOLERANCE_M) -> Attribution:
-    """The commune of each point given in Lambert-93 (EPSG:2154) coordinates."""
+                     tolerance_m: float = SLIVER_TOLERANCE_M) -> pd.DataFrame:
+    """The commune of each point given in Lambert-93 (EPSG:2154) coordinates, in input
+    order: columns insee_code, commune_name, attribution (None when in no commune)."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
+    without_jit(conn)
     conn.execute("DROP TABLE IF EXISTS pg_temp.attribution_point")
     conn.execute("CREATE TEMP TABLE attribution_point (idx integer, x float8, y float8)")
-    # One text buffer rather than a Python call per row: this is the hot path at 1.5 M points.
-    buffer = io.StringIO()
-    pd.DataFrame({"idx": np.arange(len(x)), "x": x, "y": y}).to_csv(
-        buffer, sep="\t", header=False, index=False, na_rep="\\N", float_format="%.3f")
     with conn.cursor().copy("COPY attribution_point (idx, x, y) FROM STDIN") as copy:
-        copy.write(buffer.getvalue())
-    conn.execute("ANALYZE pg_temp.attribution_point")
-    query = sql.SQL(_MATCH).format(tolerance=sql.Literal(float(tolerance_m)),
-                                   srid=sql.Literal(STORAGE_SRID))
-    out = bytearray()
-    with conn.cursor().copy(sql.SQL("COPY ({}) TO STDOUT").format(query)) as copy:
-        for block in copy:
-            out += block
+        for row in zip(range(len(x)), x.tolist(), y.tolist()):
+            copy.write_row(row)
+    query = sql.SQL("SELECT idx, insee_code, commune_name, attribution FROM ({}) a").format(
+        attribution_query("attribution_point", tolerance_m=tolerance_m))
+    rows = conn.execute(query).fetchall()
     conn.execute("DROP TABLE pg_temp.attribution_point")
-    frame = pd.read_csv(io.BytesIO(bytes(out)), sep="\t", header=None, quoting=3,
-                        names=["idx", "insee_code", "commune_name", "method"],
-                        dtype={"idx": "int64", "insee_code": "object", "commune_name": "object",
-                               "method": "object"},
-                        na_values=["\\N"], keep_default_na=False)
-    frame = frame.sort_values("idx").set_index("idx").reindex(np.arange(len(x)))
-    frame = frame.astype(object).where(frame.notna(), None).reset_index(drop=True)
-    return Attribution(frame)
+    frame = pd.DataFrame(rows, columns=["idx", "insee_code", "commune_name", "attribution"], dtype=object)
+    return frame.sort_values("idx", key=lambda idx: idx.astype(int)).drop(columns="idx").reset_index(drop=True)
 
 
 def declared_code_agreement(conn: psycopg.Connection) -> dict:

@@ -41,8 +41,11 @@ by_year AS (
           GROUP BY 1, 2) AS y
     GROUP BY insee_code),
 nearest_fast AS (
+    -- The index finds the nearest point in Lambert-93; the distance is then measured on the
+    -- ellipsoid, because Lambert-93 distorts overseas distances (stored in 2154 as well).
     SELECT b.insee_code,
-           (SELECT ST_Distance(p.geom, b.centroid) FROM core.charging_point p WHERE p.is_fast_dc
+           (SELECT ST_Distance(ST_Transform(p.geom, 4326)::geography, ST_Transform(b.centroid, 4326)::geography)
+            FROM core.charging_point p WHERE p.is_fast_dc
             ORDER BY p.geom <-> b.centroid LIMIT 1) / 1000.0 AS km
     FROM base b WHERE b.centroid IS NOT NULL),
 layer AS (

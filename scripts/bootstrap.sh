@@ -44,8 +44,13 @@ fi
 stamp="$VENV/.installed-$(sha1sum "$ROOT/pyproject.toml" | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
   say "installing the project and its dependencies into .venv (a few minutes the first time)"
-  "$VENV/bin/pip" install --disable-pip-version-check -q --upgrade pip
-  "$VENV/bin/pip" install --disable-pip-version-check -q -e "$ROOT[test]"
+  log="$VENV/pip-install.log"
+  if ! { "$VENV/bin/pip" install --disable-pip-version-check -q --upgrade pip &&
+         "$VENV/bin/pip" install --disable-pip-version-check -e "$ROOT[test]"; } >"$log" 2>&1; then
+    tail -n 40 "$log"
+    say "pip install failed (full log: $log)"
+    exit 1
+  fi
   rm -f "$VENV"/.installed-*
   touch "$stamp"
 fi

@@ -32,8 +32,9 @@ def fcu_opendata_archive(context: AssetExecutionContext, sources: Sources) -> Fc
         # Not a failure of the run: the rest of the observatory works without traces, and
         # the check `heat_archive_available` says so loudly.
         context.log.warning(f"FCU archive unavailable: {error}")
-        context.add_output_metadata({"available": False, "reason": str(error)})
-        return FcuArchiveFile(None, str(error))
+        reason = f"l'archive opendata-fcu.zip n'a pu être obtenue ({error})"
+        context.add_output_metadata({"available": False, "reason": reason})
+        return FcuArchiveFile(None, reason)
     context.add_output_metadata({"available": True, "location": fetched.location,
                                  "sha256": fetched.sha256, "bytes": fetched.path.stat().st_size})
     return FcuArchiveFile(fetched, None)

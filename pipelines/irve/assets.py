@@ -5,7 +5,7 @@ from dagster import AssetExecutionContext, AssetIn, AssetSpec, MaterializeResult
 
 from geodata.sources.fetch import Fetched, SourceError
 from geodata.sources.irve.reader import CONSOLIDATED, DERIVED_EXTRACT, SCHEMA
-from pipelines.irve.load import SOURCE, load_charging_points, unattributed_sample
+from pipelines.irve.load import SOURCE, load_charging_points
 from pipelines.reference.assets import communes
 from pipelines.resources import PostGIS, Sources
 
@@ -55,8 +55,7 @@ def charging_points(context: AssetExecutionContext, postgis: PostGIS, irve_sourc
                      f"{report.rows_duplicate} duplicates, attribution {loaded.attribution.rate:.4%}")
     yield MaterializeResult(asset_key="charging_points", metadata={
         **loaded.metadata(),
-        "points_without_commune": MetadataValue.json(
-            unattributed_sample(loaded.read.points, loaded.attribution)),
+        "points_without_commune": MetadataValue.json(loaded.without_commune),
     })
     yield MaterializeResult(asset_key="charging_point_quarantine", metadata={
         "source": SOURCE,

@@ -4,30 +4,35 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 import psycopg
 
 from geodata.load import LoadReport, publish
-from geodata.models.base import STORAGE_SRID
 from geodata.sources.fetch import Fetched
 from geodata.sources.irve.reader import IrveRead, read_irve
-from observatory.attribution import Attribution, attribute_points, declared_code_agreement
+from observatory.attribution import (
+    CONTAINS,
+    NEAREST,
+    Attribution,
+    attribution_query,
+    declared_code_agreement,
+    without_jit,
+)
 
 SOURCE = "irve-statique"
 STAGING_COLUMNS = [
     ("id_pdc_itinerance", "text"), ("station_name", "text"), ("operator", "text"),
-    ("address", "text"), ("insee_code", "varchar(5)"), ("declared_insee_code", "varchar(5)"),
-    ("power_kw", "float8"), ("is_fast_dc", "boolean"), ("commissioned_on", "date"),
-    ("access_24_7", "boolean"), ("repaired", "text"), ("attribution", "varchar(16)"),
-    ("x", "float8"), ("y", "float8"),
+    ("address", "text"), ("declared_insee_code", "varchar(5)"), ("power_kw", "float8"),
+    ("is_fast_dc", "boolean"), ("commissioned_on", "date"), ("access_24_7", "boolean"),
+    ("repaired", "text"), ("x", "float8"), ("y", "float8"),
 ]
 # Table order of core.charging_point; the id is the row's rank in the load.
-INSERT_SELECT = f"""
+WITHOUT_COMMUNE_LISTED = 20
+INSERT_SELECT = """
     SELECT row_number() OVER (), id_pdc_itinerance, station_name, operator, address, insee_code,
            declared_insee_code, power_kw, is_fast_dc, commissioned_on, access_24_7, repaired,
-           attribution, ST_SetSRID(ST_MakePoint(x, y), {STORAGE_SRID})
-    FROM staging"""
+           attribution, geom
+    FROM ({attributed}) AS attributed"""
 
 
 @dataclass
@@ -36,6 +41,7 @@ class ChargingLoad:
     read: IrveRead
     attribution: Attribution
     agreement: dict
+    without_commune: list[dict]
     timings: dict
 
     def metadata(self) -> dict:
@@ -49,41 +55,48 @@ def _values(column: pd.Series) -> list:
     return column.astype(object).where(column.notna(), None).tolist()
 
 
-def _rows(points: pd.DataFrame, attribution: Attribution):
+def _rows(points: pd.DataFrame):
     """Python values for COPY, column by column (no per-row pandas access)."""
     columns = [
         points["id_pdc_itinerance"], points["station_name"], points["operator"], points["address"],
-        attribution.frame["insee_code"], points["declared_insee_code"],
-        points["power_kw"].astype(float), points["is_fast_dc"].astype(bool),
-        points["commissioned_on"].dt.strftime("%Y-%m-%d"), points["access_24_7"],
-        points["repaired"], attribution.frame["method"], points["x"], points["y"],
+        points["declared_insee_code"], points["power_kw"].astype(float), points["is_fast_dc"].astype(bool),
+        points["commissioned_on"].dt.strftime("%Y-%m-%d"), points["access_24_7"], points["repaired"],
+        points["x"], points["y"],
     ]
     return zip(*(_values(c) for c in columns))
 
 
 def load_charging_points(conn: psycopg.Connection, data: Fetched, schema: Fetched) -> ChargingLoad:
+    """Read, validate, attribute and publish; the attribution runs inside the INSERT."""
     timings = {}
     started = time.perf_counter()
     read = read_irve(data.path, schema.path)
     timings["read_validate"] = time.perf_counter() - started
+    started = time.perf_counter()
+    report = LoadReport(source=SOURCE, target_table="charging_point", rows_read=read.rows_read,
+                        rows_repaired=read.rows_repaired, rows_duplicate=read.rows_duplicate,
+                        rejected=read.rejected, source_url=data.location,
+                        source_hash=data.sha256, vintage=data.source.vintage)
+    found: dict = {}
+
+    def account(conn: psycopg.Connection, _report: LoadReport) -> None:
+        found["attribution"] = Attribution(*conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE attribution = %s), "
+            "count(*) FILTER (WHERE attribution = %s) FROM core.charging_point",
+            (CONTAINS, NEAREST)).fetchone())
+        # Valid points in no commune, to look at: the sea, abroad, a COM without contour.
+        found["without_commune"] = [
+            {"id": id_, "station": name, "lon": round(lon, 6), "lat": round(lat, 6)}
+            for id_, name, lon, lat in conn.execute(
+                "SELECT id, station_name, ST_X(g), ST_Y(g) FROM (SELECT id, station_name, "
+                "ST_Transform(geom, 4326) AS g FROM core.charging_point WHERE insee_code IS NULL "
+                "ORDER BY id LIMIT %s) AS missing", (WITHOUT_COMMUNE_LISTED,))]
+
     with conn.transaction():
-        started = time.perf_counter()
-        attribution = attribute_points(conn, read.points["x"].to_numpy(), read.points["y"].to_numpy())
-        timings["attribute"] = time.perf_counter() - started
-        started = time.perf_counter()
-        report = LoadReport(source=SOURCE, target_table="charging_point", rows_read=read.rows_read,
-                            rows_repaired=read.rows_repaired, rows_duplicate=read.rows_duplicate,
-                            rejected=read.rejected, source_url=data.location,
-                            source_hash=data.sha256, vintage=data.source.vintage)
-        publish(conn, report, staging_columns=STAGING_COLUMNS,
-                rows=_rows(read.points, attribution), insert_select=INSERT_SELECT)
-        timings["write"] = time.perf_counter() - started
+        without_jit(conn)
+        insert_select = INSERT_SELECT.format(attributed=attribution_query("staging").as_string(conn))
+        publish(conn, report, staging_columns=STAGING_COLUMNS, rows=_rows(read.points),
+                insert_select=insert_select, account=account)
+        timings["attribute_write"] = time.perf_counter() - started
         agreement = declared_code_agreement(conn)
-    return ChargingLoad(report, read, attribution, agreement, timings)
-
-
-def unattributed_sample(points: pd.DataFrame, attribution: Attribution, n: int = 20) -> list[dict]:
-    """A few valid points in no commune, to show where and why (COM, sea, border)."""
-    missing = np.flatnonzero(attribution.frame["insee_code"].isna().to_numpy())[:n]
-    return points.iloc[missing][["row_ref", "station_name", "lon", "lat"]].to_dict("records")
-
+    return ChargingLoad(report, read, found["attribution"], agreement, found["without_commune"], timings)

@@ -1,12 +1,8 @@
-"""Streamlit AppTest of the Énergie page and of the commune energy panel, on the real database.
-
-State is committed for the app (it reads through its own read-only connection) and put back
-at the end: real labels and potentials, FCU traces unavailable as in the mirror.
-"""
+"""Streamlit AppTest of the Énergie page and of the commune energy panel, on the real database
+(state committed by the `app_db` fixture, see conftest.py)."""
 from __future__ import annotations
 
 import json
-import os
 import zipfile
 from pathlib import Path
 
@@ -15,37 +11,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from geodata.sources.fetch import fetch
-from geodata.sources.heat import load, sources
+from geodata.sources.heat import load
 from observatory.energy import refresh_commune_energy
 
 PAGE = Path(__file__).resolve().parents[2] / "dashboards" / "pages" / "energie.py"
 FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "fcu"
-
-
-@pytest.fixture(scope="module")
-def app_db(reference_db, mirror):
-    with psycopg.connect(reference_db) as conn:
-        load.load_labels(conn, [fetch(sources.ECORESEAU_2025, mirror=mirror),
-                                fetch(sources.ECORESEAU_PLUS_2025, mirror=mirror)])
-        load.load_potential(conn, fetch(sources.POTENTIAL, mirror=mirror),
-                            fetch(sources.STATS_DEPARTEMENTS, mirror=mirror))
-        load.load_national_figures(conn, fetch(sources.KEY_FIGURES, mirror=mirror),
-                                   fetch(sources.STATS_NATIONAL, mirror=mirror))
-        conn.execute("TRUNCATE core.heat_network, core.heat_area")
-        load.mark_archive_unavailable(conn, "heat/opendata-fcu.zip is missing from the mirror")
-        refresh_commune_energy(conn)
-    previous = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = reference_db
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield reference_db
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    if previous is None:
-        os.environ.pop("DATABASE_URL", None)
-    else:
-        os.environ["DATABASE_URL"] = previous
 
 
 def _deck(at: AppTest) -> dict:

@@ -35,6 +35,7 @@ def test_materialise_on_the_mirror_without_traces(reference_db, mirror):
     metadata = {e.asset_key.to_user_string(): e.step_materialization_data.materialization.metadata
                 for e in result.get_asset_materialization_events()}
     assert metadata["heat_networks"]["available"].value is False
+    assert metadata["heat_networks"]["reason"].value.startswith("l'archive opendata-fcu.zip n'a pu être obtenue")
     assert "missing from the mirror" in metadata["heat_networks"]["reason"].value
     assert metadata["ecoreseau_labels"]["rows_loaded"].value == 137
     assert metadata["heat_potential"]["rows_loaded"].value == 279

@@ -7,7 +7,7 @@ import numpy as np
 
 from geodata.sources.fetch import Fetched, fetch
 from geodata.sources.irve.reader import DERIVED_EXTRACT, SCHEMA
-from observatory.attribution import attribute_points
+from observatory.attribution import Attribution, attribute_points
 from pipelines.irve.load import SOURCE, load_charging_points
 
 from .files import point
@@ -29,7 +29,7 @@ def test_mirror_extract_is_loaded_and_attributed(pg, mirror: Path):
     published = pg.execute("""SELECT count(*), count(insee_code), count(*) FILTER (WHERE is_fast_dc),
                                      count(DISTINCT ST_SRID(geom))
                               FROM observatory.charging_point""").fetchone()
-    assert published[0] == 149_018 and published[1] == loaded.attribution.frame["insee_code"].notna().sum()
+    assert published[0] == 149_018 and published[1] == loaded.attribution.contained + loaded.attribution.nearest
     assert published[2] > 30_000 and published[3] == 1
     # The first row of the extract: ChargePoint at Haguenau's hospital.
     haguenau = pg.execute("""SELECT insee_code, commune_name, round(lon::numeric, 6)::float8,
@@ -50,7 +50,9 @@ def test_declared_codes_are_compared(pg, irve_csv, schema_path):
     data = Fetched(DERIVED_EXTRACT, path, "0" * 64, "mirror")
     loaded = load_charging_points(pg, data, Fetched(SCHEMA, schema_path, "0" * 64, "mirror"))
     assert loaded.report.rows_loaded == 6
-    assert loaded.attribution.frame["insee_code"].tolist() == ["75056"] * 5 + [None]
+    assert pg.execute("SELECT array_agg(insee_code ORDER BY id) FROM core.charging_point").fetchone()[0] == \
+        ["75056"] * 5 + [None]
+    assert loaded.without_commune == [{"id": 6, "station": "Picpus", "lon": -3.2, "lat": 47.0}]
     assert loaded.agreement == {"declared": 4, "agree": 2, "disagree": 1, "declared_code_unknown": 1,
                                 "disagreement_rate": 0.5}
 
@@ -61,12 +63,12 @@ def test_points_in_a_sliver_take_the_nearest_commune(pg):
     x, y = pg.execute("""SELECT ST_X(g), ST_Y(g) FROM (
                              SELECT (ST_DumpPoints(geom)).geom AS g FROM core.commune_boundary
                              WHERE insee_code = '29155') AS v ORDER BY ST_X(g) LIMIT 1""").fetchone()
-    attribution = attribute_points(pg, np.array([x - 200, x - 5000, 652_000.0]),
-                                   np.array([y, y, 6_862_000.0]))
-    assert attribution.frame["insee_code"].tolist() == ["29155", None, "75056"]
-    assert attribution.frame["method"].tolist() == ["nearest", None, "contains"]
-    assert attribution.frame["commune_name"].tolist() == ["Ouessant", None, "Paris"]
-    assert (attribution.contained, attribution.nearest, attribution.unattributed) == (1, 1, 1)
+    found = attribute_points(pg, np.array([x - 200, x - 5000, 652_000.0]), np.array([y, y, 6_862_000.0]))
+    assert found["insee_code"].tolist() == ["29155", None, "75056"]
+    assert found["attribution"].tolist() == ["nearest", None, "contains"]
+    assert found["commune_name"].tolist() == ["Ouessant", None, "Paris"]
+    summary = Attribution.of(found["attribution"])
+    assert (summary.contained, summary.nearest, summary.unattributed) == (1, 1, 1)
 
 
 def test_public_view_is_documented(pg):

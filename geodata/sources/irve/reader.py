@@ -215,7 +215,6 @@ def read_consolidated(path: Path, schema: TableSchema) -> IrveRead:
     is_dc = (_bool(table, "prise_type_combo_ccs") | _bool(table, "prise_type_chademo"))
     horaires = _series(table, "horaires").str.strip()
     frame = pd.DataFrame({
-        "row_ref": _row_refs(table.num_rows),
         "id_pdc_itinerance": _text(table, "id_pdc_itinerance"),
         "id_pdc_local": _text(table, "id_pdc_local"),
         "station_key": _text(table, "id_station_itinerance").fillna(_text(table, "nom_station")),
@@ -250,7 +249,6 @@ def read_derived(path: Path, schema: TableSchema) -> IrveRead:
     as_schema = pa.table({field_name: table.column(column)
                           for column, field_name in DERIVED_COLUMNS.items() if column in table.column_names})
     frame = pd.DataFrame({
-        "row_ref": _row_refs(table.num_rows),
         "id_pdc_itinerance": None, "id_pdc_local": None,
         "station_key": _text(table, "nom_station"),
         "station_name": _text(table, "nom_station"),
@@ -300,7 +298,8 @@ def _clean(frame: pd.DataFrame, table: pa.Table, schema: TableSchema, *, has_poi
     keep = pd.isna(reason)
     rejected_rows = np.flatnonzero(~keep)
     payloads = table.take(pa.array(rejected_rows, pa.int64())).to_pylist() if len(rejected_rows) else []
-    rejected = [Rejected(frame["row_ref"].iat[i], reason[i], detail[i], payload)
+    # Data rows counted from 1 (the header is not a row).
+    rejected = [Rejected(f"row {i + 1}", reason[i], detail[i], payload)
                 for i, payload in zip(rejected_rows, payloads)]
     valid = frame[keep]
     duplicate = _duplicates(valid) if has_point_ids else np.zeros(len(valid), bool)
@@ -332,11 +331,6 @@ def _duplicates(valid: pd.DataFrame) -> np.ndarray:
     return dup_sorted.reindex(valid.index).to_numpy()
 
 
-def _row_refs(n: int) -> pd.Series:
-    # Data rows counted from 1 (the header is not a row).
-    return pd.Series(np.arange(1, n + 1)).map("row {}".format)
-
-
 def _series(table: pa.Table, name: str) -> pd.Series:
     return table.column(name).to_pandas() if name in table.column_names else pd.Series([None] * table.num_rows)
 
@@ -344,10 +338,9 @@ def _series(table: pa.Table, name: str) -> pd.Series:
 def _text(table: pa.Table, name: str) -> pd.Series:
     """A text column with empty strings as missing, surrounding spaces removed."""
     if name not in table.column_names:
-        return pd.Series([None] * table.num_rows, dtype="object")
+        return pd.Series([None] * table.num_rows, dtype="str")
     values = pc.utf8_trim_whitespace(table.column(name))
-    values = pc.if_else(pc.equal(values, ""), None, values)
-    return values.to_pandas().astype("object").where(lambda s: s.notna(), None)
+    return pc.if_else(pc.equal(values, ""), None, values).to_pandas()
 
 
 def _bool(table: pa.Table, name: str) -> np.ndarray:

@@ -1,0 +1,30 @@
+"""The Énergie page in headless Chromium: the national map of commune centres is drawn, the
+unavailable heat layer is announced, and a screenshot is kept (test-artifacts/screenshots)."""
+from __future__ import annotations
+
+import time
+
+# The harness of the home-page browser test: the app and tile server on free ports, Chromium.
+from tests.browser.test_home_map import SCREENSHOTS, _painted_share, app_url, browser, pytestmark  # noqa: F401
+
+
+def test_energie_page_paints_the_national_map(app_db, app_url: str, browser) -> None:
+    # app_db first: the app reads committed data
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    page.goto(f"{app_url}/energie")
+    page.get_by_text("Couche des réseaux de chaleur indisponible").first.wait_for(timeout=60_000)
+    canvas = page.locator("canvas").first
+    canvas.wait_for(timeout=60_000)
+    share, deadline = 0.0, time.monotonic() + 30
+    while time.monotonic() < deadline and share < 0.05:
+        time.sleep(0.5)
+        share = _painted_share(canvas.screenshot())
+    page.screenshot(path=SCREENSHOTS / "energie.png", full_page=True)
+    canvas.screenshot(path=SCREENSHOTS / "energie-map.png")
+    assert share > 0.05, f"only {share:.1%} of the map canvas is painted"
+    body = page.inner_text("body")
+    assert "Lauréats du label Écoréseau 2025" in body
+    assert "Points de recharge (points)" in body     # legend with its unit
+    page.close()
+
