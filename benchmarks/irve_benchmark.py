@@ -6,9 +6,9 @@ how they grow. The naive path is what one would write first: `read_parquet`, poi
 `to_crs`, the communes read from PostGIS, `sjoin`, `to_postgis`. It does not validate, so
 it does strictly less work than the IRVE path.
 
-The IRVE path runs inside a transaction that is rolled back, and the naive path writes to a
-scratch table that is dropped: the database's published points are left as they were. The
-database must hold the commune reference (`observatory pipelines`, or the tests' fixture).
+Both run in the benchmark database (`benchmarks/_db.py`; the commune reference is loaded
+there first when missing, untimed). The IRVE path runs inside a transaction that is rolled
+back, and the naive path writes to a scratch table that is dropped.
 
     .venv/bin/python benchmarks/irve_benchmark.py [--repeat 10] [--database-url URL]
 """
@@ -20,19 +20,27 @@ import tempfile
 import time
 from pathlib import Path
 
-import geopandas as gpd
-import pandas as pd
-import psycopg
-import pyarrow as pa
-import pyarrow.parquet as pq
-import sqlalchemy as sa
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geodata import db
-from geodata.models.base import STORAGE_SRID
-from geodata.settings import mirror_dir
-from geodata.sources.fetch import Fetched, fetch
-from geodata.sources.irve.reader import DERIVED_EXTRACT, SCHEMA
-from pipelines.irve.load import load_charging_points
+import geopandas as gpd  # noqa: E402
+import pandas as pd  # noqa: E402
+import psycopg  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+from benchmarks._db import bench_database  # noqa: E402
+from geodata import db  # noqa: E402
+from geodata.models.base import STORAGE_SRID  # noqa: E402
+from geodata.settings import mirror_dir  # noqa: E402
+from geodata.sources.cog import reader as cog  # noqa: E402
+from geodata.sources.cog.load import load_reference  # noqa: E402
+from geodata.sources.contours.harmonise import harmonise  # noqa: E402
+from geodata.sources.contours.load import load_contours  # noqa: E402
+from geodata.sources.contours.reader import COMMUNES_2018  # noqa: E402
+from geodata.sources.fetch import Fetched, fetch  # noqa: E402
+from geodata.sources.irve.reader import DERIVED_EXTRACT, SCHEMA  # noqa: E402
+from pipelines.irve.load import load_charging_points  # noqa: E402
 
 NAIVE_TABLE = "bench_naive_charging_point"
 
@@ -72,6 +80,13 @@ def naive_path(url: str, path: Path) -> dict:
     return timings
 
 
+def load_commune_reference(conn: psycopg.Connection, mirror: Path) -> None:
+    load_reference(conn, *(fetch(s, mirror=mirror) for s in (cog.COMMUNES, cog.EPCI, cog.DEPARTEMENTS, cog.REGIONS)))
+    contours = fetch(COMMUNES_2018, mirror=mirror)
+    load_contours(conn, contours)
+    harmonise(conn, contours.source.vintage)
+
+
 def repeated(path: Path, times: int, directory: Path) -> Path:
     table = pq.read_table(path)
     out = directory / f"irve-x{times}.parquet"
@@ -82,19 +97,18 @@ def repeated(path: Path, times: int, directory: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=10, help="the larger run repeats the points N times")
-    parser.add_argument("--database-url", default=None, help="default: DATABASE_URL or the project's cluster")
+    parser.add_argument("--database-url", default=None, help="default: the benchmark database")
     parser.add_argument("--mirror", type=Path, default=None, help="default: OBSERVATORY_MIRROR")
     args = parser.parse_args(argv)
-    url = db.libpq_url(args.database_url) if args.database_url else db.resolve_url()
     mirror = args.mirror or mirror_dir()
     if mirror is None:
         print("irve_benchmark: set OBSERVATORY_MIRROR (or --mirror) to the data mirror", file=sys.stderr)
         return 1
+    url = db.libpq_url(args.database_url) if args.database_url else bench_database()
     with psycopg.connect(url) as conn:
         if not conn.execute("SELECT count(*) FROM core.commune_boundary").fetchone()[0]:
-            print("irve_benchmark: core.commune_boundary is empty: load the reference first "
-                  "(observatory pipelines --select 'communes+')", file=sys.stderr)
-            return 1
+            print("loading the commune reference (not timed)", file=sys.stderr)
+            load_commune_reference(conn, mirror)
     data, schema = fetch(DERIVED_EXTRACT, mirror=mirror), fetch(SCHEMA, mirror=mirror)
     rows = []
     with tempfile.TemporaryDirectory() as scratch:

@@ -15,6 +15,12 @@ TILE_MIN_ZOOM = 5
 FRANCE_VIEW = pdk.ViewState(latitude=46.5, longitude=2.4, zoom=5.0, min_zoom=TILE_MIN_ZOOM, max_zoom=13)
 
 
+def offline_deck(**kwargs) -> pdk.Deck:
+    """A deck without basemap: Streamlit would otherwise fetch a CARTO style from its CDN
+    (leaving `map_style` unset matters too). The communes themselves draw France."""
+    return pdk.Deck(map_provider=None, **kwargs)
+
+
 def commune_tiles_layer(tiles_url: str, indicator: MapIndicator) -> pdk.Layer:
     return pdk.Layer(
         "MVTLayer",

@@ -1,10 +1,9 @@
 """Home: the national map of communes coloured by an indicator, and the commune search."""
-import pydeck as pdk
 import streamlit as st
 
 from dashboards.data import engine, tiles_available, tiles_url
 from dashboards.format import number
-from dashboards.maps import FRANCE_VIEW, commune_tiles_layer, legend_html
+from dashboards.maps import FRANCE_VIEW, commune_tiles_layer, legend_html, offline_deck
 from observatory.communes import search_communes
 from observatory.map_indicators import MAP_INDICATORS
 
@@ -34,12 +33,9 @@ with map_column:
     if not tiles_available(url):
         st.warning(f"La carte nationale est indisponible : le serveur de tuiles ({url}) ne répond pas. "
                    "Lancez-le avec `observatory serve`.")
-    st.pydeck_chart(pdk.Deck(
+    st.pydeck_chart(offline_deck(
         layers=[commune_tiles_layer(url, indicator)],
         initial_view_state=FRANCE_VIEW,
-        # No basemap (Streamlit would otherwise fetch a CARTO style from its CDN): the communes
-        # draw France. Leaving map_style unset is what tells Streamlit not to add its default.
-        map_provider=None,
         tooltip={"html": "<b>{nom}</b> ({code})<br/>{value} " + indicator.unit},
     ), height=620, key="national-map")
     st.markdown(legend_html(indicator), unsafe_allow_html=True)

@@ -1,12 +1,11 @@
 """Commune profile: identity and territory, then the pact and energy panels."""
-import pydeck as pdk
 import streamlit as st
 
 from dashboards.components.energy_panel import show_energy_panel
 from dashboards.components.pact_panel import show_pact_panel
 from dashboards.data import engine
 from dashboards.format import number
-from dashboards.maps import contour_layer, view_around
+from dashboards.maps import contour_layer, offline_deck, view_around
 from observatory.communes import commune_profile, search_communes
 
 KIND_LABELS = {"deleguee": "commune déléguée", "associee": "commune associée",
@@ -51,7 +50,7 @@ with details:
                         f"{KIND_LABELS.get(former['kind'], former['kind'])}")
 with drawing:
     if profile["contour"]:
-        st.pydeck_chart(pdk.Deck(layers=[contour_layer(profile["contour"])], map_style=None,
+        st.pydeck_chart(offline_deck(layers=[contour_layer(profile["contour"])],
                                  initial_view_state=view_around(profile["xmin"], profile["ymin"],
                                                                 profile["xmax"], profile["ymax"])),
                         height=380, key="commune-contour")
