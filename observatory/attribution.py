@@ -21,23 +21,29 @@ from geodata.models.base import STORAGE_SRID
 SLIVER_TOLERANCE_M = 500.0
 CONTAINS, NEAREST = "contains", "nearest"
 
+# Positions are matched once each: a station's points share one position (the national
+# file has about 5 points per position), and repeated loads of the same points cost no more.
 _MATCH = """
-    SELECT p.*, g.geom,
-           coalesce(inside.insee_code, near.insee_code) AS insee_code,
-           c.name AS commune_name,
-           CASE WHEN inside.insee_code IS NOT NULL THEN 'contains'
-                WHEN near.insee_code IS NOT NULL THEN 'nearest' END AS attribution
+    WITH position AS (SELECT DISTINCT x, y FROM {points}),
+    located AS (
+        SELECT q.x, q.y, g.geom,
+               coalesce(inside.insee_code, near.insee_code) AS insee_code,
+               CASE WHEN inside.insee_code IS NOT NULL THEN 'contains'
+                    WHEN near.insee_code IS NOT NULL THEN 'nearest' END AS attribution
+        FROM position q
+        CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(q.x, q.y), {srid}) AS geom) g
+        LEFT JOIN LATERAL (
+            -- a point on a shared border touches two contours: take one, always the same
+            SELECT b.insee_code FROM core.commune_boundary b
+            WHERE ST_Intersects(b.geom, g.geom) ORDER BY b.insee_code LIMIT 1) inside ON true
+        LEFT JOIN LATERAL (
+            SELECT b.insee_code FROM core.commune_boundary b
+            WHERE inside.insee_code IS NULL AND ST_DWithin(b.geom, g.geom, {tolerance})
+            ORDER BY ST_Distance(b.geom, g.geom), b.insee_code LIMIT 1) near ON true)
+    SELECT p.*, l.geom, l.insee_code, c.name AS commune_name, l.attribution
     FROM {points} p
-    CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(p.x, p.y), {srid}) AS geom) g
-    LEFT JOIN LATERAL (
-        -- a point on a shared border touches two contours: take one, always the same
-        SELECT b.insee_code FROM core.commune_boundary b
-        WHERE ST_Intersects(b.geom, g.geom) ORDER BY b.insee_code LIMIT 1) inside ON true
-    LEFT JOIN LATERAL (
-        SELECT b.insee_code FROM core.commune_boundary b
-        WHERE inside.insee_code IS NULL AND ST_DWithin(b.geom, g.geom, {tolerance})
-        ORDER BY ST_Distance(b.geom, g.geom), b.insee_code LIMIT 1) near ON true
-    LEFT JOIN core.commune c ON c.insee_code = coalesce(inside.insee_code, near.insee_code)
+    JOIN located l ON l.x = p.x AND l.y = p.y
+    LEFT JOIN core.commune c ON c.insee_code = l.insee_code
 """
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 
@@ -48,6 +49,8 @@ def _serve(args: argparse.Namespace) -> int:
     for service in running:
         print(f"  {service.name:<12} {service.url}")
     print("Stop with Ctrl-C.", flush=True)
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         while all(s.process.poll() is None for s in running):
             time.sleep(1)
@@ -56,6 +59,10 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         services.stop_services(running)
     return 0
+
+
+def _interrupt(_signum, _frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _up(args: argparse.Namespace) -> int:

@@ -75,7 +75,11 @@ def start_services(database_url: str, *, app_port: int, tiles_port: int, dagster
 
     def spawn(name: str, command: list[str], url: str, health: str) -> Service:
         log = open(logs / f"{name}.log", "w")
-        process = subprocess.Popen(command, env=env, cwd=PROJECT_DIR, stdout=log, stderr=subprocess.STDOUT)
+        # Own process group (so that stopping reaches dagster's children too), and SIGINT
+        # restored: a shell starting us in the background leaves it ignored, and `dagster dev`
+        # only stops on SIGINT.
+        process = subprocess.Popen(command, env=env, cwd=PROJECT_DIR, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True, preexec_fn=_default_sigint)
         if not _wait_for(health):
             raise RuntimeError(f"{name} did not start: see {logs / (name + '.log')}")
         return Service(name, url, process)
@@ -96,13 +100,18 @@ def start_services(database_url: str, *, app_port: int, tiles_port: int, dagster
     return services
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def stop_services(services: list[Service]) -> None:
     # `dagster dev` ignores SIGTERM: SIGINT stops every one of them cleanly.
     for service in services:
         if service.process.poll() is None:
-            service.process.send_signal(signal.SIGINT)
+            os.killpg(service.process.pid, signal.SIGINT)
     for service in services:
         try:
             service.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            service.process.kill()
+            os.killpg(service.process.pid, signal.SIGKILL)
+            service.process.wait()

@@ -99,10 +99,10 @@ def _map(profile: dict | None, points: list[dict], networks: list[dict]) -> pdk.
                                 line_width_min_pixels=1, pickable=True))
     if not layers or not profile or profile.get("xmin") is None:
         return None
-    return CompactDeck(layers=layers, map_style=None,
-                    initial_view_state=view_around(profile["xmin"], profile["ymin"],
-                                                   profile["xmax"], profile["ymax"]),
-                    tooltip={"html": "<b>{name}</b><br/>{detail}"})
+    view = view_around(profile["xmin"], profile["ymin"], profile["xmax"], profile["ymax"])
+    view.zoom += 1   # the commune fills this map: points and traces are what it is for
+    return CompactDeck(layers=layers, map_style=None, initial_view_state=view,
+                       tooltip={"html": "<b>{name}</b><br/>{detail}"})
 
 
 def show_energy_panel(engine: sa.Engine, insee_code: str) -> None:
@@ -120,7 +120,7 @@ def show_energy_panel(engine: sa.Engine, insee_code: str) -> None:
         profile = commune_profile(conn, insee_code)
 
     st.subheader("Énergie : recharge et réseaux de chaleur")
-    charging = st.columns(6)
+    charging = [*st.columns(3), *st.columns(3)]
     for column, key in zip(charging, ["charging_points", "charging_stations", "points_per_1000_inhabitants",
                                       "installed_power_kw", "fast_dc_share_pct", "nearest_fast_charger_km"]):
         rank = ranks.get(key)
@@ -144,7 +144,10 @@ def show_energy_panel(engine: sa.Engine, insee_code: str) -> None:
     heat[1].metric("Longueur dans la commune", value_text("heat_network_length_km", row["heat_network_length_km"]),
                    help=f"Rang dans le département : {rank_text(ranks.get('heat_network_length_km'))}")
     heat[2].metric("Périmètre de développement prioritaire", yes_no(row["in_priority_perimeter"]))
-    heat[3].metric("Label Écoréseau 2025", row["ecoreseau_label"] or "aucun",
+    label = row["ecoreseau_label"] or "aucun"
+    if row["ecoreseau_label_basis"] == "epci":
+        label += " (EPCI)"   # the weaker claim says so on its face, not only in the help
+    heat[3].metric("Label Écoréseau 2025", label,
                    help=label_basis_text(row["ecoreseau_label_basis"]))
     if row["heat_networks"]:
         st.dataframe(pd.DataFrame([{

@@ -2,11 +2,14 @@
 import streamlit as st
 
 from dashboards.components.energy_panel import show_energy_panel
+from dashboards.components.export import offer_commune_downloads
 from dashboards.components.pact_panel import show_pact_panel
+from dashboards.components.provenance import show_provenance
 from dashboards.data import engine
 from dashboards.format import number
 from dashboards.maps import contour_layer, offline_deck, view_around
 from observatory.communes import commune_profile, search_communes
+from observatory.peers import nearest
 
 KIND_LABELS = {"deleguee": "commune déléguée", "associee": "commune associée",
                "ancienne": "ancienne commune fusionnée", "arrondissement": "arrondissement municipal"}
@@ -31,12 +34,20 @@ if profile is None:
 st.title(profile["name"])
 st.caption(f"Code Insee {profile['insee_code']} · {profile['departement']} ({profile['departement_code']})"
            f" · {profile['region'] or 'hors région'}")
+with engine().connect() as conn:
+    similar = nearest(conn, profile["insee_code"], k=3).peers
+compare_link, ranking_link = st.columns(2)
+compare_link.page_link("pages/comparer.py", label="Comparer avec des communes semblables", icon="⚖️",
+                       query_params={"codes": ",".join((profile["insee_code"], *similar))})
+ranking_link.page_link("pages/classement.py", label="Classement", icon="🏅",
+                       query_params={"code": profile["insee_code"]})
 
 figures = st.columns(4)
 figures[0].metric("Population", number(profile["population"]))
 figures[1].metric("Surface", number(profile["area_km2"], 1, "km²"))
 figures[2].metric("Densité", number(profile["density_per_km2"], 1, "hab./km²"))
 figures[3].metric("Codes postaux", profile["postcodes"] or "—")
+show_provenance("population", "area_km2", "density_per_km2")
 
 details, drawing = st.columns([1, 1.6])
 with details:
@@ -56,6 +67,8 @@ with drawing:
                         height=380, key="commune-contour")
     else:
         st.warning(f"Pas de contour pour cette commune : {profile['missing_geometry_reason']}")
+
+offer_commune_downloads(engine(), profile)
 
 pact_tab, energy_tab = st.tabs(["Pacte pour la Transition", "Énergie"])
 with pact_tab:

@@ -8,6 +8,7 @@ import pydeck as pdk
 import streamlit as st
 
 from dashboards.components.energy_panel import CompactDeck, show_potential, swatches_html, value_text
+from dashboards.components.export import offer_table
 from dashboards.data import engine
 from dashboards.format import number
 from dashboards.maps import FRANCE_VIEW
@@ -98,6 +99,8 @@ st.pydeck_chart(CompactDeck(
     initial_view_state=FRANCE_VIEW, map_style=None,
     tooltip={"html": "<b>{n}</b><br/>{t}"},
 ), height=620, key="energy-national-map")
+offer_table(frame.drop(columns=["colour", "text"]), f"energie-{key}", key="export-energy", what="la carte",
+            lon="longitude", lat="latitude")
 st.markdown(legend(key), unsafe_allow_html=True)
 st.caption(f"Chaque point est le centre d'une commune. Source : {indicator.source}. "
            "Définitions, unités et millésimes : docs/indicators.md.")

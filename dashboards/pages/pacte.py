@@ -6,6 +6,7 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from dashboards.components.export import offer_table
 from dashboards.components.pact_panel import measure_label
 from dashboards.data import engine
 from dashboards.format import number
@@ -71,6 +72,8 @@ for column, level in zip(metrics, ("unanimous", "majority", "minority")):
                   help=f"{number(rows['population'].sum())} habitants")
 metrics[3].metric("Communes engagées", number(len(engaged)))
 metrics[4].metric("Population couverte", number(engaged["population"].sum()))
+offer_table(engaged, f"pacte-communes-engagees-{campaign}", key="export-engaged", what="les communes",
+            lon="lon", lat="lat")
 
 # -- map: one point per commune (centroid), not the contours ---------------------------
 points = engaged.dropna(subset=["lon", "lat"]).copy()

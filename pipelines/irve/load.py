@@ -21,15 +21,15 @@ from observatory.attribution import (
 
 SOURCE = "irve-statique"
 STAGING_COLUMNS = [
-    ("id_pdc_itinerance", "text"), ("station_name", "text"), ("operator", "text"),
-    ("address", "text"), ("declared_insee_code", "varchar(5)"), ("power_kw", "float8"),
-    ("is_fast_dc", "boolean"), ("commissioned_on", "date"), ("access_24_7", "boolean"),
-    ("repaired", "text"), ("x", "float8"), ("y", "float8"),
+    ("ordinal", "bigint"), ("id_pdc_itinerance", "text"), ("station_name", "text"),
+    ("operator", "text"), ("address", "text"), ("declared_insee_code", "varchar(5)"),
+    ("power_kw", "float8"), ("is_fast_dc", "boolean"), ("commissioned_on", "date"),
+    ("access_24_7", "boolean"), ("repaired", "text"), ("x", "float8"), ("y", "float8"),
 ]
-# Table order of core.charging_point; the id is the row's rank in the load.
 WITHOUT_COMMUNE_LISTED = 20
+# Table order of core.charging_point; the id is the point's rank in the source file.
 INSERT_SELECT = """
-    SELECT row_number() OVER (), id_pdc_itinerance, station_name, operator, address, insee_code,
+    SELECT ordinal, id_pdc_itinerance, station_name, operator, address, insee_code,
            declared_insee_code, power_kw, is_fast_dc, commissioned_on, access_24_7, repaired,
            attribution, geom
     FROM ({attributed}) AS attributed"""
@@ -58,10 +58,11 @@ def _values(column: pd.Series) -> list:
 def _rows(points: pd.DataFrame):
     """Python values for COPY, column by column (no per-row pandas access)."""
     columns = [
-        points["id_pdc_itinerance"], points["station_name"], points["operator"], points["address"],
-        points["declared_insee_code"], points["power_kw"].astype(float), points["is_fast_dc"].astype(bool),
-        points["commissioned_on"].dt.strftime("%Y-%m-%d"), points["access_24_7"], points["repaired"],
-        points["x"], points["y"],
+        pd.Series(range(1, len(points) + 1)), points["id_pdc_itinerance"], points["station_name"],
+        points["operator"], points["address"], points["declared_insee_code"],
+        points["power_kw"].astype(float), points["is_fast_dc"].astype(bool),
+        points["commissioned_on"].dt.strftime("%Y-%m-%d"), points["access_24_7"],
+        points["repaired"], points["x"], points["y"],
     ]
     return zip(*(_values(c) for c in columns))
 

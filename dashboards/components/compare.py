@@ -1,0 +1,44 @@
+"""Pieces shared by the comparison and ranking pages: the commune picker and French bar charts."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from dashboards.data import engine
+from dashboards.format import number
+from observatory.communes import search_communes
+
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies; one colour per commune.
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
+
+# Vega formats numbers the English way: thousands with a narrow space, decimal comma.
+FRENCH_AXIS = "replace(replace(format(datum.value, ',~f'), regexp(',', 'g'), '\u202f'), '.', ',')"
+
+
+def pick_commune(key: str, label: str) -> str | None:
+    """A name or postcode search, then a choice among the communes found; returns its INSEE code."""
+    query = st.text_input(label, placeholder="ex. Roubaix, 59100", key=f"{key}-search")
+    if not query:
+        return None
+    with engine().connect() as conn:
+        found = search_communes(conn, query)
+    if not found:
+        st.info("Aucune commune ne correspond à cette recherche.")
+        return None
+    labels = {c["insee_code"]: f"{c['name']} ({c['departement_code']}) · {number(c['population'])} hab."
+              for c in found}
+    return st.selectbox("Commune trouvée", options=list(labels), format_func=labels.get, key=f"{key}-choice")
+
+
+def bar_chart(frame: pd.DataFrame, value: str, title: str, decimals: int) -> alt.Chart:
+    """One horizontal bar per row of `frame` (column "label" names the commune), French numbers."""
+    shown = frame.assign(shown=[number(v, decimals) if pd.notna(v) else "pas de donnée" for v in frame[value]])
+    domain = list(shown["label"])
+    return alt.Chart(shown).mark_bar().encode(
+        x=alt.X(f"{value}:Q", title=title, axis=alt.Axis(labelExpr=FRENCH_AXIS)),
+        y=alt.Y("label:N", title=None, sort=domain),
+        color=alt.Color("label:N", legend=None,
+                        scale=alt.Scale(domain=domain, range=list(OKABE_ITO[:len(domain)]))),
+        tooltip=[alt.Tooltip("label:N", title="Commune"), alt.Tooltip("shown:N", title=title)],
+    ).properties(height=40 * len(shown) + 40)

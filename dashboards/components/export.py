@@ -1,0 +1,69 @@
+"""Download buttons for what a page shows: CSV for tables, GeoJSON for map layers.
+
+Formats are built in `observatory.exports` (CSV for French Excel: UTF-8 with BOM, `;`,
+decimal comma; GeoJSON in WGS84). Files are built only when the user clicks (Streamlit's
+deferred `data`), so that a page with 35,000 communes does not serialise them on every rerun.
+"""
+from __future__ import annotations
+
+from functools import partial
+
+import pandas as pd
+import sqlalchemy as sa
+import streamlit as st
+
+from observatory import exports, sheet
+from observatory.exports import csv_bytes, geojson_bytes, points_collection
+
+CSV_MIME = "text/csv"
+GEOJSON_MIME = "application/geo+json"
+
+
+def _geojson_of_points(frame: pd.DataFrame, lon: str, lat: str) -> bytes:
+    return geojson_bytes(points_collection(frame, lon, lat))
+
+
+def offer_table(frame: pd.DataFrame, file_stem: str, *, key: str, what: str = "le tableau",
+                lon: str | None = None, lat: str | None = None) -> None:
+    """A CSV button for `frame`; with `lon`/`lat` columns, a GeoJSON button of its points too."""
+    buttons = st.columns(2) if lon and lat else [st]
+    buttons[0].download_button(f"Télécharger {what} (CSV)", partial(csv_bytes, frame),
+                               file_name=f"{file_stem}.csv", mime=CSV_MIME, key=f"{key}-csv",
+                               on_click="ignore", icon=":material/table:")
+    if lon and lat:
+        buttons[1].download_button(f"Télécharger {what} (GeoJSON)", partial(_geojson_of_points, frame, lon, lat),
+                                   file_name=f"{file_stem}.geojson", mime=GEOJSON_MIME, key=f"{key}-geojson",
+                                   on_click="ignore", icon=":material/map:")
+
+
+def offer_geojson(collection: dict, file_stem: str, *, key: str, what: str) -> None:
+    """A GeoJSON button for a layer read from the views (`observatory.exports`)."""
+    st.download_button(f"Télécharger {what} (GeoJSON)", partial(geojson_bytes, collection),
+                       file_name=f"{file_stem}.geojson", mime=GEOJSON_MIME, key=f"{key}-geojson",
+                       on_click="ignore", icon=":material/map:", disabled=not collection["features"])
+
+
+def offer_commune_downloads(engine: sa.Engine, profile: dict) -> None:
+    """The commune page's take-away files: its profile (CSV), contour and charging points
+    (GeoJSON), and the printable sheet (HTML, and PDF when Chromium is installed)."""
+    code = profile["insee_code"]
+    with engine.connect() as conn:
+        contour = exports.commune_contour(conn, code)
+        points = (exports.commune_charging_points(conn, code)
+                  if exports.view_exists(conn, "charging_point") else None)
+        page = sheet.render_sheet(conn, code)
+    table = pd.DataFrame([{k: v for k, v in profile.items()
+                           if k not in ("contour", "former_communes", "xmin", "ymin", "xmax", "ymax")}])
+    columns = st.columns(4)
+    with columns[0]:
+        offer_table(table, f"commune-{code}", key="export-commune", what="la fiche")
+    with columns[1]:
+        offer_geojson(contour, f"contour-{code}", key="export-contour", what="le contour")
+    if points is not None:
+        with columns[2]:
+            offer_geojson(points, f"points-de-recharge-{code}", key="export-charging-points",
+                          what="les points de recharge")
+    with columns[3]:
+        st.download_button("Fiche imprimable (HTML)", page.encode("utf-8"), file_name=f"fiche-{code}.html",
+                           mime="text/html", key="export-sheet-html", on_click="ignore", icon=":material/print:")
+        st.page_link("pages/fiche.py", query_params={"code": code}, label="Ouvrir la fiche imprimable")

@@ -1,0 +1,120 @@
+"""Files a committee takes away: CSV for spreadsheets, GeoJSON for GIS.
+
+CSV choice: one format, the one French Excel opens by double-click without an import wizard:
+UTF-8 with a byte-order mark (else Excel reads the accents as Windows-1252), `;` as separator
+and `,` as decimal mark (what a French locale expects; LibreOffice and pandas read it with
+`sep=';', decimal=','`). Numbers are written without thousands separators so that they stay
+numbers in the spreadsheet.
+
+GeoJSON: RFC 7946, WGS84 longitude/latitude; geometries come from PostGIS (`ST_AsGeoJSON` on
+the views' `geom_wgs84`), never rebuilt in Python.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+
+import pandas as pd
+import sqlalchemy as sa
+
+CSV_SEPARATOR = ";"
+CSV_DECIMAL = ","
+GEOJSON_DECIMALS = 6   # ~0.1 m: more than the sources' precision
+
+
+def _cell(value):
+    """Lists, dicts and arrays as JSON text; the rest as is (pandas formats numbers)."""
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The table as French-Excel CSV: UTF-8 with BOM, `;` separated, decimal comma."""
+    table = frame.copy()
+    for column in table.columns:
+        values = table[column]
+        if values.dtype == object:
+            table[column] = values.map(_cell)
+        elif pd.api.types.is_float_dtype(values) and values.dropna().mod(1).eq(0).all() and values.notna().any():
+            # Counts with a missing value arrive as floats from SQL: `238246`, not `238246,0`.
+            table[column] = values.astype("Int64")
+    text = table.to_csv(index=False, sep=CSV_SEPARATOR, decimal=CSV_DECIMAL, lineterminator="\r\n")
+    return text.encode("utf-8-sig")
+
+
+def _json_value(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if hasattr(value, "tolist"):   # numpy scalars and arrays, pandas timestamps excluded above
+        return value.tolist()
+    return str(value)
+
+
+def feature_collection(features: Iterable[Mapping], geometry_key: str = "geometry") -> dict:
+    """A FeatureCollection from rows whose `geometry_key` holds a GeoJSON geometry (dict or
+    text as `ST_AsGeoJSON` gives it, or None); the other keys become properties."""
+    collected = []
+    for row in features:
+        properties = {k: (None if _missing(v) else v) for k, v in row.items() if k != geometry_key}
+        geometry = row.get(geometry_key)
+        if isinstance(geometry, str):
+            geometry = json.loads(geometry)
+        collected.append({"type": "Feature", "geometry": geometry, "properties": properties})
+    return {"type": "FeatureCollection", "features": collected}
+
+
+def _missing(value) -> bool:
+    """None, NaN, NaT, pd.NA: JSON null (lists and arrays are values, not missing)."""
+    return pd.api.types.is_scalar(value) and bool(pd.isna(value))
+
+
+def geojson_bytes(collection: dict) -> bytes:
+    return json.dumps(collection, ensure_ascii=False, default=_json_value).encode("utf-8")
+
+
+def points_collection(frame: pd.DataFrame, lon: str, lat: str) -> dict:
+    """Rows with a longitude and a latitude (WGS84) as Point features; rows without are left
+    out (a GIS cannot place them; the CSV keeps them)."""
+    rows = []
+    for record in frame.dropna(subset=[lon, lat]).to_dict("records"):
+        x, y = record.pop(lon), record.pop(lat)
+        record["geometry"] = {"type": "Point", "coordinates": [round(float(x), GEOJSON_DECIMALS),
+                                                               round(float(y), GEOJSON_DECIMALS)]}
+        rows.append(record)
+    return feature_collection(rows)
+
+
+# -- layers read from the views --------------------------------------------------------------
+
+_CONTOUR = sa.text(f"""
+SELECT insee_code, name, population, departement_code, area_km2,
+       ST_AsGeoJSON(geom_wgs84, {GEOJSON_DECIMALS}) AS geometry
+FROM observatory.commune WHERE insee_code = :code AND geom_wgs84 IS NOT NULL
+""")
+
+_CHARGING_POINTS = sa.text(f"""
+SELECT id_pdc_itinerance, station_name, operator, address, insee_code, commune_name, power_kw,
+       is_fast_dc, commissioned_on, access_24_7, ST_AsGeoJSON(geom_wgs84, {GEOJSON_DECIMALS}) AS geometry
+FROM observatory.charging_point WHERE insee_code = :code ORDER BY station_name, id_pdc_itinerance
+""")
+
+
+def commune_contour(conn: sa.Connection, insee_code: str) -> dict:
+    """The commune's contour as a one-feature collection (empty if it has none)."""
+    return feature_collection(r._mapping for r in conn.execute(_CONTOUR, {"code": insee_code}))
+
+
+def commune_charging_points(conn: sa.Connection, insee_code: str) -> dict:
+    """The charging points located in the commune."""
+    return feature_collection(r._mapping for r in conn.execute(_CHARGING_POINTS, {"code": insee_code}))
+
+
+def view_exists(conn: sa.Connection, name: str) -> bool:
+    """Whether a public view is there: domains arrive with their own migrations."""
+    return conn.execute(sa.text("SELECT to_regclass(:name) IS NOT NULL"),
+                        {"name": f"observatory.{name}"}).scalar()

@@ -1,0 +1,85 @@
+"""AppTest of the Données page, the commune page's downloads and the printable sheet page."""
+import psycopg
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geodata.load import LoadReport, Rejected, record
+from tests.dashboards.conftest import APP
+
+
+@pytest.fixture
+def quarantined(app_env):
+    """One committed load with rejects (the pages read through their own connection)."""
+    with psycopg.connect(app_env) as conn:
+        record(conn, LoadReport(source="irve-statique", target_table="charging_point", rows_read=4,
+                                rows_loaded=2, vintage="2025-10-25",
+                                rejected=[Rejected("ligne 2", "outside_france", "hors de France"),
+                                          Rejected("ligne 3", "missing_coordinates")]))
+    yield app_env
+    with psycopg.connect(app_env) as conn:
+        conn.execute("DELETE FROM core.quarantined_row WHERE source = 'irve-statique'")
+        conn.execute("DELETE FROM core.load_run WHERE source = 'irve-statique'")
+
+
+def open_page(page: str, **params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(page)
+    return at.run()
+
+
+def labels(at: AppTest, kind: str) -> list[str]:
+    return [element.proto.label for element in at.get(kind)]
+
+
+def test_donnees_lists_sources_runs_and_quarantine(quarantined):
+    at = open_page("pages/donnees.py")
+    assert not at.exception
+    assert at.title[0].value == "Données"
+    catalogue, runs, quarantine = at.dataframe[0].value, at.dataframe[1].value, at.dataframe[2].value
+    assert "Code officiel géographique (communes, EPCI, départements, régions)" in list(catalogue["Source"])
+    irve_source = catalogue.set_index("Source").loc["Bornes de recharge pour véhicules électriques (IRVE)"]
+    assert irve_source["Licence"] == "Licence Ouverte 2.0" and irve_source["Millésime"] == "2025-10-25"
+    runs = runs.set_index("Chargement")
+    assert runs.loc["cog-commune", "Lignes lues"] == "34\u202f969"
+    assert runs.loc["cog-commune", "Comptes"] == "équilibré"
+    assert runs.loc["irve-statique", "Rejets par motif"] == "missing_coordinates : 1, outside_france : 1"
+    assert runs.loc["irve-statique", "Date"][2] == "/"
+    assert quarantine.to_dict("records") == [
+        {"Chargement": "irve-statique", "Motif": "missing_coordinates", "Lignes": 1},
+        {"Chargement": "irve-statique", "Motif": "outside_france", "Lignes": 1}]
+    assert "Télécharger les lignes en quarantaine (CSV)" in labels(at, "download_button")
+    assert any("journal de Dagster" in c.value for c in at.caption)
+
+
+def test_donnees_without_quarantine_says_so(app_env):
+    at = open_page("pages/donnees.py")
+    assert not at.exception
+    assert any("Aucune ligne en quarantaine" in s.value for s in at.success)
+
+
+def test_commune_page_offers_exports_and_shows_provenance(app_env):
+    at = open_page("pages/commune.py", code="59350")
+    assert not at.exception
+    buttons = labels(at, "download_button")
+    for label in ("Télécharger la fiche (CSV)", "Télécharger le contour (GeoJSON)",
+                  "Télécharger les points de recharge (GeoJSON)", "Fiche imprimable (HTML)"):
+        assert label in buttons
+    provenance = " ".join(c.value for c in at.caption)
+    assert "Source : Insee, Code officiel géographique" in provenance and "millésime 2026" in provenance
+    assert "Source : IGN, ADMIN EXPRESS COG" in provenance
+
+
+def test_sheet_page_shows_the_sheet(app_env):
+    at = open_page("pages/fiche.py", code="59350")
+    assert not at.exception
+    frame = at.get("iframe")[0].proto
+    assert "<h1>Lille</h1>" in frame.srcdoc
+    assert "Fiche imprimable (HTML)" in labels(at, "download_button")
+
+
+def test_sheet_page_of_an_unknown_code(app_env):
+    at = open_page("pages/fiche.py", code="99999")
+    assert any("Aucune commune actuelle" in e.value for e in at.error)
