@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from geodata import cluster, db, migrate
+from tests.browser.harness import app_url, browser  # noqa: F401  (session fixtures for browser tests)
 
 MIRROR = Path(os.environ.get("OBSERVATORY_MIRROR") or Path(__file__).resolve().parents[2] / "shared" / "data")
 os.environ.setdefault("OBSERVATORY_MIRROR", str(MIRROR))

@@ -16,6 +16,13 @@ from observatory import exports, sheet
 from observatory.exports import csv_bytes, geojson_bytes, points_collection
 
 CSV_MIME = "text/csv"
+# The commune profile's columns in its CSV, with French headers.
+PROFILE_COLUMNS = {"insee_code": "Code Insee", "name": "Nom", "population": "Population",
+                   "area_km2": "Surface (km²)", "density_per_km2": "Densité (hab./km²)",
+                   "postcodes": "Codes postaux", "departement_code": "Code département",
+                   "departement": "Département", "region_code": "Code région", "region": "Région",
+                   "epci_siren": "Siren de l'EPCI", "epci": "EPCI", "lon": "Longitude du centre",
+                   "lat": "Latitude du centre"}
 GEOJSON_MIME = "application/geo+json"
 
 
@@ -26,14 +33,13 @@ def _geojson_of_points(frame: pd.DataFrame, lon: str, lat: str) -> bytes:
 def offer_table(frame: pd.DataFrame, file_stem: str, *, key: str, what: str = "le tableau",
                 lon: str | None = None, lat: str | None = None) -> None:
     """A CSV button for `frame`; with `lon`/`lat` columns, a GeoJSON button of its points too."""
-    buttons = st.columns(2) if lon and lat else [st]
-    buttons[0].download_button(f"Télécharger {what} (CSV)", partial(csv_bytes, frame),
-                               file_name=f"{file_stem}.csv", mime=CSV_MIME, key=f"{key}-csv",
-                               on_click="ignore", icon=":material/table:")
-    if lon and lat:
-        buttons[1].download_button(f"Télécharger {what} (GeoJSON)", partial(_geojson_of_points, frame, lon, lat),
-                                   file_name=f"{file_stem}.geojson", mime=GEOJSON_MIME, key=f"{key}-geojson",
-                                   on_click="ignore", icon=":material/map:")
+    with st.container(horizontal=True, width="content"):
+        st.download_button(f"Télécharger {what} (CSV)", partial(csv_bytes, frame), file_name=f"{file_stem}.csv",
+                           mime=CSV_MIME, key=f"{key}-csv", on_click="ignore", icon=":material/table:")
+        if lon and lat:
+            st.download_button(f"Télécharger {what} (GeoJSON)", partial(_geojson_of_points, frame, lon, lat),
+                               file_name=f"{file_stem}.geojson", mime=GEOJSON_MIME, key=f"{key}-geojson",
+                               on_click="ignore", icon=":material/map:")
 
 
 def offer_geojson(collection: dict, file_stem: str, *, key: str, what: str) -> None:
@@ -41,6 +47,11 @@ def offer_geojson(collection: dict, file_stem: str, *, key: str, what: str) -> N
     st.download_button(f"Télécharger {what} (GeoJSON)", partial(geojson_bytes, collection),
                        file_name=f"{file_stem}.geojson", mime=GEOJSON_MIME, key=f"{key}-geojson",
                        on_click="ignore", icon=":material/map:", disabled=not collection["features"])
+
+
+def profile_table(profile: dict) -> pd.DataFrame:
+    """The commune's identity as a one-row table with French headers."""
+    return pd.DataFrame([{label: profile[key] for key, label in PROFILE_COLUMNS.items()}])
 
 
 def offer_commune_downloads(engine: sa.Engine, profile: dict) -> None:
@@ -52,18 +63,13 @@ def offer_commune_downloads(engine: sa.Engine, profile: dict) -> None:
         points = (exports.commune_charging_points(conn, code)
                   if exports.view_exists(conn, "charging_point") else None)
         page = sheet.render_sheet(conn, code)
-    table = pd.DataFrame([{k: v for k, v in profile.items()
-                           if k not in ("contour", "former_communes", "xmin", "ymin", "xmax", "ymax")}])
-    columns = st.columns(4)
-    with columns[0]:
-        offer_table(table, f"commune-{code}", key="export-commune", what="la fiche")
-    with columns[1]:
+    with st.container(horizontal=True):
+        offer_table(profile_table(profile), f"commune-{code}", key="export-commune", what="la fiche")
         offer_geojson(contour, f"contour-{code}", key="export-contour", what="le contour")
-    if points is not None:
-        with columns[2]:
+        if points is not None:
             offer_geojson(points, f"points-de-recharge-{code}", key="export-charging-points",
                           what="les points de recharge")
-    with columns[3]:
         st.download_button("Fiche imprimable (HTML)", page.encode("utf-8"), file_name=f"fiche-{code}.html",
                            mime="text/html", key="export-sheet-html", on_click="ignore", icon=":material/print:")
-        st.page_link("pages/fiche.py", query_params={"code": code}, label="Ouvrir la fiche imprimable")
+        st.page_link("pages/fiche.py", query_params={"code": code}, label="Ouvrir la fiche imprimable",
+                     icon=":material/open_in_new:")

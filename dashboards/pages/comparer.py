@@ -113,7 +113,7 @@ with pact_tab:
         long["Suivi"] = long["stage"].map(stages)
         st.altair_chart(alt.Chart(long).mark_bar().encode(
             x=alt.X("mesures:Q", title="Mesures engagées (nombre)", stack=True,
-                      axis=alt.Axis(labelExpr=FRENCH_AXIS)),
+                      axis=alt.Axis(labelExpr=FRENCH_AXIS, tickMinStep=1)),
             y=alt.Y("label:N", title=None, sort=list(values["label"])),
             color=alt.Color("Suivi:N", title="Suivi des mesures",
                             scale=alt.Scale(domain=list(stages.values()), range=["#009E73", "#E69F00", "#999999"])),

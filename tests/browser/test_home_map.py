@@ -6,91 +6,13 @@ worker served by the tile server, not by a CDN) and the canvas is actually drawn
 """
 from __future__ import annotations
 
-import io
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 from urllib.parse import urlparse
 
-import numpy as np
-import pytest
-from PIL import Image
+from tests.browser.harness import BROWSER_TEST, SCREENSHOTS, painted_share
 
-CHROMIUM = Path("/usr/bin/chromium")
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-SCREENSHOTS = PROJECT_DIR / "test-artifacts" / "screenshots"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium not installed at /usr/bin/chromium"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"{url} did not answer within {seconds} s")
-
-
-@pytest.fixture(scope="module")
-def app_url(reference_db: str):
-    tiles_port, app_port = _free_port(), _free_port()
-    tiles_url = f"http://127.0.0.1:{tiles_port}"
-    env = {**os.environ, "DATABASE_URL": reference_db, "OBSERVATORY_TILES_URL": tiles_url}
-    processes = [
-        subprocess.Popen([sys.executable, "-m", "dashboards.tile_server", "--port", str(tiles_port),
-                          "--database-url", reference_db], cwd=PROJECT_DIR, env=env,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
-        subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboards/app.py",
-                          "--server.port", str(app_port), "--server.headless", "true",
-                          "--browser.gatherUsageStats", "false"], cwd=PROJECT_DIR, env=env,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
-    ]
-    try:
-        _wait_for(f"{tiles_url}/health", processes[0])
-        _wait_for(f"http://127.0.0.1:{app_port}/_stcore/health", processes[1])
-        yield f"http://127.0.0.1:{app_port}"
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
-        yield chromium
-        chromium.close()
-
-
-def _painted_share(png: bytes) -> float:
-    """Share of the canvas that is neither background white nor transparent."""
-    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
-    return float((pixels.min(axis=2) < 235).mean())
+pytestmark = BROWSER_TEST
 
 
 def test_home_map_paints_communes_offline_and_search_opens_the_commune(app_url: str, browser) -> None:
@@ -110,7 +32,7 @@ def test_home_map_paints_communes_offline_and_search_opens_the_commune(app_url: 
     # The map is drawn once the z5 tiles covering France have arrived and been parsed.
     while time.monotonic() < deadline:
         if len(tiles_ok) >= 4:
-            share = _painted_share(canvas.screenshot())
+            share = painted_share(canvas.screenshot())
             if share > 0.3:
                 break
         time.sleep(0.5)

@@ -49,3 +49,25 @@ def test_points_collection_places_rows_with_coordinates_only():
     feature = collection["features"][0]
     assert feature["geometry"] == {"type": "Point", "coordinates": [3.063512, 50.6292]}
     assert feature["properties"] == {"name": "Lille", "opened": "2024-03-01", "count": 7}
+
+
+def test_commune_contour_is_wgs84_geojson_from_the_view(reference_db, conn):
+    from observatory.exports import commune_contour, commune_charging_points
+
+    (feature,) = commune_contour(conn, "59350")["features"]
+    assert feature["properties"]["name"] == "Lille" and feature["properties"]["population"] == 238246
+    assert feature["geometry"]["type"] == "MultiPolygon"
+    lon, lat = feature["geometry"]["coordinates"][0][0][0]
+    assert 2.9 < lon < 3.2 and 50.5 < lat < 50.8
+    assert commune_contour(conn, "99999")["features"] == []
+    assert commune_charging_points(conn, "59350") == {"type": "FeatureCollection", "features": []}
+
+
+def test_commune_profile_csv_of_lille(reference_db, conn):
+    from dashboards.components.export import profile_table
+    from observatory.communes import commune_profile
+
+    lines = csv_bytes(profile_table(commune_profile(conn, "59350"))).decode("utf-8-sig").split("\r\n")
+    assert lines[0].startswith("Code Insee;Nom;Population;Surface (km²);Densité (hab./km²);Codes postaux")
+    assert lines[1].startswith("59350;Lille;238246;")
+    assert "59000, 59160" in lines[1] and ";Métropole Européenne de Lille;" in lines[1]

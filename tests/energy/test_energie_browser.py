@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 
-# The harness of the home-page browser test: the app and tile server on free ports, Chromium.
-from tests.browser.test_home_map import SCREENSHOTS, _painted_share, app_url, browser, pytestmark  # noqa: F401
+from tests.browser.harness import BROWSER_TEST, SCREENSHOTS, painted_share
+
+pytestmark = BROWSER_TEST
 
 
 def test_energie_page_paints_the_national_map(app_db, app_url: str, browser) -> None:
@@ -19,7 +20,7 @@ def test_energie_page_paints_the_national_map(app_db, app_url: str, browser) -> 
     share, deadline = 0.0, time.monotonic() + 30
     while time.monotonic() < deadline and share < 0.05:
         time.sleep(0.5)
-        share = _painted_share(canvas.screenshot())
+        share = painted_share(canvas.screenshot())
     page.screenshot(path=SCREENSHOTS / "energie.png", full_page=True)
     canvas.screenshot(path=SCREENSHOTS / "energie-map.png")
     assert share > 0.05, f"only {share:.1%} of the map canvas is painted"

@@ -52,7 +52,8 @@ def test_pacte_page_shows_totals_map_review_and_mandates(published_pact):
     mandates = [p.proto.text for p in app.get("progress")]
     assert any("Municipales 2026" in t and "il reste" in t for t in mandates)
     assert any("Municipales 2020" in t and "terminé" in t for t in mandates)
-    assert len(app.get("download_button")) == 1
+    assert [b.key for b in app.get("download_button")] == ["export-engaged-csv", "export-engaged-geojson",
+                                                         "download-review"]
     assert "Mesure 12 : titre non vérifié (rénovation des bâtiments)" in app.selectbox(key="measure").options
     # Filtering by a measure: only Lille committed to measure 12 here.
     app.selectbox(key="measure").set_value("12").run()

@@ -295,21 +295,23 @@ def _clean(frame: pd.DataFrame, table: pa.Table, schema: TableSchema, *, has_poi
                                     frame["lat"].to_numpy()[position_problem])]
     frame = frame.assign(lon=located.lon, lat=located.lat, x=located.x, y=located.y,
                          repaired=located.repaired)
-    keep = pd.isna(reason)
+    keep = np.asarray(pd.isna(reason), dtype=bool).copy()
     rejected_rows = np.flatnonzero(~keep)
     payloads = table.take(pa.array(rejected_rows, pa.int64())).to_pylist() if len(rejected_rows) else []
     # Data rows counted from 1 (the header is not a row).
     rejected = [Rejected(f"row {i + 1}", reason[i], detail[i], payload)
                 for i, payload in zip(rejected_rows, payloads)]
-    valid = frame[keep]
-    duplicate = _duplicates(valid) if has_point_ids else np.zeros(len(valid), bool)
-    points = valid[~duplicate]
+    if has_point_ids:
+        # Duplicates are looked for among valid rows only; one filter for both.
+        keep[np.flatnonzero(keep)[_duplicates(frame[keep])]] = False
+    rows_duplicate = rows_read - len(rejected) - int(keep.sum())
+    points = frame[keep] if not keep.all() else frame
     points = points.assign(
         is_fast_dc=points["is_dc"].astype(bool) & (points["power_kw"] >= FAST_DC_KW),
         id_pdc_itinerance=points["id_pdc_itinerance"].where(
             points["id_pdc_itinerance"] != NOT_CONCERNED, None),
     ).drop(columns=["is_dc", "station_key", "id_pdc_local", "date_maj"]).reset_index(drop=True)
-    return IrveRead(points, rejected, rows_read, int(duplicate.sum()))
+    return IrveRead(points, rejected, rows_read, rows_duplicate)
 
 
 def _duplicates(valid: pd.DataFrame) -> np.ndarray:
