@@ -71,5 +71,5 @@ def offer_commune_downloads(engine: sa.Engine, profile: dict) -> None:
                           what="les points de recharge")
         st.download_button("Fiche imprimable (HTML)", page.encode("utf-8"), file_name=f"fiche-{code}.html",
                            mime="text/html", key="export-sheet-html", on_click="ignore", icon=":material/print:")
-        st.page_link("pages/fiche.py", query_params={"code": code}, label="Ouvrir la fiche imprimable",
+        st.page_link("sections/fiche.py", query_params={"code": code}, label="Ouvrir la fiche imprimable",
                      icon=":material/open_in_new:")

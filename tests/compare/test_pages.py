@@ -13,7 +13,7 @@ def open_page(page: str, **params) -> AppTest:
     for name, value in params.items():
         at.query_params[name] = value
     at.run()
-    at.switch_page(f"pages/{page}.py")
+    at.switch_page(f"sections/{page}.py")
     return at.run()
 
 

@@ -35,7 +35,7 @@ def labels(at: AppTest, kind: str) -> list[str]:
 
 
 def test_donnees_lists_sources_runs_and_quarantine(quarantined):
-    at = open_page("pages/donnees.py")
+    at = open_page("sections/donnees.py")
     assert not at.exception
     assert at.title[0].value == "Données"
     catalogue, runs, quarantine = at.dataframe[0].value, at.dataframe[1].value, at.dataframe[2].value
@@ -55,13 +55,13 @@ def test_donnees_lists_sources_runs_and_quarantine(quarantined):
 
 
 def test_donnees_without_quarantine_says_so(app_env):
-    at = open_page("pages/donnees.py")
+    at = open_page("sections/donnees.py")
     assert not at.exception
     assert any("Aucune ligne en quarantaine" in s.value for s in at.success)
 
 
 def test_commune_page_offers_exports_and_shows_provenance(app_env):
-    at = open_page("pages/commune.py", code="59350")
+    at = open_page("sections/commune.py", code="59350")
     assert not at.exception
     buttons = labels(at, "download_button")
     for label in ("Télécharger la fiche (CSV)", "Télécharger le contour (GeoJSON)",
@@ -73,7 +73,7 @@ def test_commune_page_offers_exports_and_shows_provenance(app_env):
 
 
 def test_sheet_page_shows_the_sheet(app_env):
-    at = open_page("pages/fiche.py", code="59350")
+    at = open_page("sections/fiche.py", code="59350")
     assert not at.exception
     frame = at.get("iframe")[0].proto
     assert "<h1>Lille</h1>" in frame.srcdoc
@@ -81,5 +81,5 @@ def test_sheet_page_shows_the_sheet(app_env):
 
 
 def test_sheet_page_of_an_unknown_code(app_env):
-    at = open_page("pages/fiche.py", code="99999")
+    at = open_page("sections/fiche.py", code="99999")
     assert any("Aucune commune actuelle" in e.value for e in at.error)

@@ -47,7 +47,7 @@ def commune_page(code: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["code"] = code
     at.run()
-    at.switch_page("pages/commune.py")
+    at.switch_page("sections/commune.py")
     return at.run()
 
 

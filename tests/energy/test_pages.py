@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from geodata.sources.heat import load
 from observatory.energy import refresh_commune_energy
 
-PAGE = Path(__file__).resolve().parents[2] / "dashboards" / "pages" / "energie.py"
+PAGE = Path(__file__).resolve().parents[2] / "dashboards" / "sections" / "energie.py"
 FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "fcu"
 
 

@@ -14,7 +14,7 @@ from observatory import pact
 
 from .test_pipeline import PACT_TABLES
 
-PAGE = Path(__file__).resolve().parents[2] / "dashboards" / "pages" / "pacte.py"
+PAGE = Path(__file__).resolve().parents[2] / "dashboards" / "sections" / "pacte.py"
 
 
 @pytest.fixture(scope="module")

@@ -74,7 +74,7 @@ st.markdown(f"**Sens du classement** : {DIRECTION_LABELS[item.direction]}. Les c
             f"ou dépasse. Communes sans valeur : {number(len(group.members) - ranking.ranked)}, listées en fin "
             f"de tableau sans rang. Source : vue `{item.view}`.")
 leaders = [c for c in ranking.table["insee_code"] if c != code][:3]
-st.page_link("pages/comparer.py", label="Comparer avec les trois premières communes du classement",
+st.page_link("sections/comparer.py", label="Comparer avec les trois premières communes du classement",
              query_params={"codes": ",".join([code, *leaders])})
 
 table = ranking.table

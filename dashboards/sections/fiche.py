@@ -23,7 +23,7 @@ if page is None:
     st.stop()
 
 st.title("Fiche imprimable")
-st.page_link("pages/commune.py", query_params={"code": code}, label="Retour à la page de la commune")
+st.page_link("sections/commune.py", query_params={"code": code}, label="Retour à la page de la commune")
 buttons = st.columns(2)
 buttons[0].download_button("Fiche imprimable (HTML)", page.encode("utf-8"), file_name=f"fiche-{code}.html",
                            mime="text/html", key="sheet-html", on_click="ignore", icon=":material/print:")

@@ -21,7 +21,7 @@ if not code:
     if query:
         with engine().connect() as conn:
             for found in search_communes(conn, query):
-                st.page_link("pages/commune.py", query_params={"code": found["insee_code"]},
+                st.page_link("sections/commune.py", query_params={"code": found["insee_code"]},
                              label=f"{found['name']} ({found['departement_code']})")
     st.stop()
 
@@ -37,9 +37,9 @@ st.caption(f"Code Insee {profile['insee_code']} · {profile['departement']} ({pr
 with engine().connect() as conn:
     similar = nearest(conn, profile["insee_code"], k=3).peers
 compare_link, ranking_link = st.columns(2)
-compare_link.page_link("pages/comparer.py", label="Comparer avec des communes semblables", icon="⚖️",
+compare_link.page_link("sections/comparer.py", label="Comparer avec des communes semblables", icon="⚖️",
                        query_params={"codes": ",".join((profile["insee_code"], *similar))})
-ranking_link.page_link("pages/classement.py", label="Classement", icon="🏅",
+ranking_link.page_link("sections/classement.py", label="Classement", icon="🏅",
                        query_params={"code": profile["insee_code"]})
 
 figures = st.columns(4)

@@ -21,7 +21,7 @@ with search_column:
         if not results:
             st.info("Aucune commune ne correspond à cette recherche.")
         for commune in results:
-            st.page_link("pages/commune.py", query_params={"code": commune["insee_code"]},
+            st.page_link("sections/commune.py", query_params={"code": commune["insee_code"]},
                          label=f"{commune['name']} ({commune['departement_code']}) · "
                                f"{number(commune['population'])} hab.")
 

@@ -79,7 +79,7 @@ for column, row, colour in zip(chosen, values.itertuples(), OKABE_ITO):
     with column:
         st.markdown(f"<span style='color:{colour};font-size:1.4rem'>■</span> **{row.label}**",
                     unsafe_allow_html=True)
-        st.page_link("pages/commune.py", query_params={"code": row.insee_code}, label="Fiche commune")
+        st.page_link("sections/commune.py", query_params={"code": row.insee_code}, label="Fiche commune")
         st.button("Retirer", key=f"compare-remove-{row.insee_code}", on_click=remove, args=(row.insee_code,))
 st.caption(f"Lien à partager : `?codes={','.join(codes)}` ajouté à l'adresse de cette page.")
 
