@@ -1,14 +1,9 @@
-"""French number formats for the interface: `1 234,5`, units after a narrow space."""
+"""French formats for the interface: numbers (`1 234,5`) and legend classes."""
 from __future__ import annotations
 
-NARROW_NBSP = "\u202f"
+from observatory.formatting import NARROW_NBSP, number
 
-
-def number(value: float | int | None, decimals: int = 0, unit: str = "") -> str:
-    if value is None:
-        return "—"
-    text = f"{value:,.{decimals}f}".replace(",", NARROW_NBSP).replace(".", ",")
-    return f"{text}{NARROW_NBSP}{unit}" if unit else text
+__all__ = ["NARROW_NBSP", "class_label", "number"]
 
 
 def class_label(lower: float | None, upper: float | None, unit: str) -> str:

@@ -21,9 +21,9 @@ from geodata.sources.pacte.reader import COMMITMENT_LABELS, FOLLOW_UP_LABELS
 from observatory import energy, pact
 from observatory.communes import commune_profile
 from observatory.exports import view_exists
+from observatory.formatting import number
 from observatory.sources import FIGURES, Provenance, french_datetime, source_freshness
 
-NARROW_NBSP = "\u202f"
 # The indicators a council asks about first; labels and units come from energy.INDICATORS.
 SHEET_ENERGY = ("charging_points", "charging_stations", "points_per_1000_inhabitants", "installed_power_kw",
                 "fast_dc_share_pct", "nearest_fast_charger_km", "heat_network_count",
@@ -60,12 +60,7 @@ footer { margin-top: 5mm; font-size: 7.5pt; color: #555; border-top: 1px solid #
 
 
 def _number(value, decimals: int = 0, unit: str = "") -> str:
-    """French number format (`1 234,5`), as `dashboards.format.number` shows it in the app
-    (this package cannot import the dashboards)."""
-    if value is None or pd.isna(value):
-        return "inconnu"
-    text = f"{value:,.{decimals}f}".replace(",", NARROW_NBSP).replace(".", ",")
-    return f"{text}{NARROW_NBSP}{unit}" if unit else text
+    return number(None if pd.isna(value) else value, decimals, unit, missing="inconnu")
 
 
 def contour_svg(conn: sa.Connection, insee_code: str) -> str | None:
