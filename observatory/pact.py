@@ -111,7 +111,6 @@ def plan_signatures(parsed: pacte.ParsedList, matches: dict[int, Match], *, data
             for row, match in rows:
                 designation = _designation(match)
                 if designation in seen:
-                    duplicates += 1
                     _quarantine(review[row.row_number], pacte.DUPLICATE_SIGNATURE,
                                 f"même commune ({insee_code}), campagne et liste que la ligne "
                                 f"{seen[designation]}: comptée une fois")
@@ -119,6 +118,9 @@ def plan_signatures(parsed: pacte.ParsedList, matches: dict[int, Match], *, data
                 seen[designation] = row.row_number
                 kept.append((row, match))
             signatures.append(_merge(kept, catalogue.get(campaign, set()), review, items_rejected))
+            # Rows naming parts of one commune (Lille, Hellemmes, Lomme) make one signature:
+            # loaded once, the others counted as duplicates so that every row is accounted for.
+            duplicates += len(kept) - 1
     return ImportPlan(dataset, "signatures", file_name, file_sha256, parsed.table.encoding,
                       parsed.table.messages, parsed.rows_read,
                       [review[n] for n in sorted(review)], signatures=signatures,

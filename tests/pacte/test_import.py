@@ -72,9 +72,9 @@ def test_accounting_and_reimport_replaces(hdf, catalogue, mirror, reconciliation
                   rows_loaded FROM observatory.pact_import_run WHERE import_run_id = %s""",
         (_last_run(catalogue),)).fetchone()
     assert run == (70, 70, 68)
-    load = catalogue.execute("""SELECT rows_read, rows_loaded, rows_quarantined FROM core.load_run
+    load = catalogue.execute("""SELECT rows_read, rows_loaded, rows_quarantined, rows_duplicate FROM core.load_run
                                 WHERE source = 'pacte:pacte-hdf-2020' ORDER BY id DESC LIMIT 1""").fetchone()
-    assert load == (70, 68, 0)
+    assert load == (70, 68, 0, 2)  # Hellemmes and Lomme merged into Lille's signature
     pact.import_list(catalogue, mirror / "pacte/hdf-2020-after-second-round.csv",
                      dataset="pacte-hdf-2020", today=TODAY, reference=reconciliation_reference)
     assert catalogue.execute("SELECT count(*) FROM core.pact_signature").fetchone()[0] == 68
@@ -153,7 +153,9 @@ def test_duplicate_signature_is_quarantined_once(catalogue, tmp_path, reconcilia
     assert [(r.row_number, r.status, r.reason) for r in plan.review] == [
         (2, "matched", None), (3, "quarantined", "duplicate_signature")]
     assert "ligne 2" in plan.review[1].detail and len(plan.signatures) == 1
-    assert plan.rows_duplicate == 1
+    # quarantined with its reason, so not counted again as a merged duplicate
+    assert plan.rows_duplicate == 0
+    assert plan.rows_read == plan.rows_loaded + len(plan.rejected()) + plan.rows_duplicate
 
 
 def test_conflicting_levels_load_neither(catalogue, tmp_path, reconciliation_reference):
