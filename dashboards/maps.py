@@ -1,9 +1,11 @@
 """Map pieces shared by the pages: the national commune layer, contours, legends."""
 from __future__ import annotations
 
+import json
 import math
 
 import pydeck as pdk
+from pydeck.bindings.json_tools import default_serialize
 
 from dashboards.format import class_label
 from dashboards.tile_server import MVT_WORKER_PATH
@@ -15,10 +17,18 @@ TILE_MIN_ZOOM = 5
 FRANCE_VIEW = pdk.ViewState(latitude=46.5, longitude=2.4, zoom=5.0, min_zoom=TILE_MIN_ZOOM, max_zoom=13)
 
 
+class CompactDeck(pdk.Deck):
+    """A Deck serialised without pydeck's indentation: two thirds of a 35,000-point map's
+    JSON were spaces and newlines (8.3 MB down to about 3 MB)."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+
+
 def offline_deck(**kwargs) -> pdk.Deck:
-    """A deck without basemap: Streamlit would otherwise fetch a CARTO style from its CDN
-    (leaving `map_style` unset matters too). The communes themselves draw France."""
-    return pdk.Deck(map_provider=None, **kwargs)
+    """A compact deck without basemap: Streamlit would otherwise fetch a CARTO style from its
+    CDN (leaving `map_style` unset matters too). The communes themselves draw France."""
+    return CompactDeck(map_provider=None, **kwargs)
 
 
 def commune_tiles_layer(tiles_url: str, indicator: MapIndicator) -> pdk.Layer:

@@ -2,16 +2,14 @@
 the commune's rank within its département, and the energy-commons potential with its parts."""
 from __future__ import annotations
 
-import json
 
 import pandas as pd
 import pydeck as pdk
-from pydeck.bindings.json_tools import default_serialize
 import sqlalchemy as sa
 import streamlit as st
 
 from dashboards.format import number
-from dashboards.maps import contour_layer, view_around
+from dashboards.maps import contour_layer, offline_deck, view_around
 from observatory import energy
 from observatory.communes import commune_profile
 from observatory.map_indicators import NO_DATA_RGB
@@ -22,14 +20,6 @@ POWER_CLASSES = [(0, 22.01, "jusqu'à 22 kW", (70, 50, 126)),
                  (50, 150, "50 à 150 kW", (74, 193, 109)),
                  (150, float("inf"), "150 kW et plus", (253, 231, 37))]
 HEAT_RGB = (214, 39, 40)
-
-
-class CompactDeck(pdk.Deck):
-    """A Deck serialised without pydeck's indentation: two thirds of a 35,000-point map's
-    JSON were spaces and newlines (8.3 MB down to about 3 MB)."""
-
-    def to_json(self) -> str:
-        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
 
 
 def power_colour(power_kw: float | None) -> tuple[int, int, int]:
@@ -101,7 +91,7 @@ def _map(profile: dict | None, points: list[dict], networks: list[dict]) -> pdk.
         return None
     view = view_around(profile["xmin"], profile["ymin"], profile["xmax"], profile["ymax"])
     view.zoom += 1   # the commune fills this map: points and traces are what it is for
-    return CompactDeck(layers=layers, map_style=None, initial_view_state=view,
+    return offline_deck(layers=layers, initial_view_state=view,
                        tooltip={"html": "<b>{name}</b><br/>{detail}"})
 
 

@@ -7,11 +7,11 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from dashboards.components.energy_panel import CompactDeck, show_potential, swatches_html, value_text
+from dashboards.components.energy_panel import show_potential, swatches_html, value_text
 from dashboards.components.export import offer_table
 from dashboards.data import engine
 from dashboards.format import number
-from dashboards.maps import FRANCE_VIEW
+from dashboards.maps import FRANCE_VIEW, offline_deck
 from observatory import energy
 from observatory.map_indicators import NO_DATA_RGB
 
@@ -92,11 +92,11 @@ summary[0].metric("Communes avec une valeur", number(int(known.sum())))
 summary[1].metric("Médiane des communes", value_text(key, frame.loc[known, "value"].median() if known.any() else None))
 summary[2].metric("Maximum", value_text(key, frame.loc[known, "value"].max() if known.any() else None))
 
-st.pydeck_chart(CompactDeck(
+st.pydeck_chart(offline_deck(
     layers=[pdk.Layer("ScatterplotLayer", data=map_records(frame), id=f"energy-{key}",
                       get_position="p", get_fill_color="c",
                       get_radius=900, radius_min_pixels=1.2, radius_max_pixels=6, pickable=True)],
-    initial_view_state=FRANCE_VIEW, map_style=None,
+    initial_view_state=FRANCE_VIEW,
     tooltip={"html": "<b>{n}</b><br/>{t}"},
 ), height=620, key="energy-national-map")
 offer_table(frame.drop(columns=["colour", "text"]), f"energie-{key}", key="export-energy", what="la carte",

@@ -10,8 +10,7 @@ from dashboards.components.export import offer_table
 from dashboards.components.pact_panel import measure_label
 from dashboards.data import engine
 from dashboards.format import number
-from dashboards.maps import FRANCE_VIEW
-from geodata.sources.pacte.campaigns import CAMPAIGNS
+from dashboards.maps import FRANCE_VIEW, offline_deck
 from geodata.sources.pacte.reader import COMMITMENT_LABELS, REASON_LABELS
 from observatory import pact
 
@@ -83,13 +82,13 @@ points["population_label"] = [number(p) for p in points["population"]]
 points["radius"] = points["population"].fillna(0).clip(lower=500) ** 0.5 * 12
 view = FRANCE_VIEW if points.empty else pdk.ViewState(latitude=float(points["lat"].mean()),
                                                        longitude=float(points["lon"].mean()), zoom=7)
-st.pydeck_chart(pdk.Deck(
+st.pydeck_chart(offline_deck(
     layers=[pdk.Layer("ScatterplotLayer", data=points[["insee_code", "commune_name", "lon", "lat", "colour",
                                                        "radius", "level_label", "population_label"]],
                       id="pact-communes", get_position="[lon, lat]", get_fill_color="colour",
                       get_radius="radius", radius_min_pixels=3, pickable=True, stroked=True,
                       get_line_color=[60, 60, 60], line_width_min_pixels=1)],
-    initial_view_state=view, map_style=None, map_provider=None,
+    initial_view_state=view,
     tooltip={"html": "<b>{commune_name}</b> ({insee_code})<br/>Conseil : {level_label}<br/>{population_label} hab."},
 ), height=520, key="pact-map")
 st.markdown(" · ".join(

@@ -5,7 +5,6 @@ Revises: ${down_revision | comma,n}
 Create Date: ${create_date}
 """
 from alembic import op
-import geoalchemy2
 import sqlalchemy as sa
 ${imports if imports else ""}
 

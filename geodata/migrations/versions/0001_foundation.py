@@ -8,7 +8,6 @@ Also creates the public `observatory` schema, its views over the reference, and 
 read-only role `observatory_reader` that the dashboards use.
 """
 from alembic import op
-import geoalchemy2
 import sqlalchemy as sa
 from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql

@@ -35,7 +35,7 @@ VIEWS = {
         {"title": "Intitulé vérifié sur une source publique; NULL si non vérifié",
          "kind": "principle (principe, A à C) ou measure (mesure numérotée)"}),
     "pact_signature": (
-        f"""SELECT s.id AS signature_id, s.dataset, s.import_run_id, s.campaign_code,
+        """SELECT s.id AS signature_id, s.dataset, s.import_run_id, s.campaign_code,
                    s.insee_code, c.name AS commune_name, s.published_name, s.published_names,
                    s.list_name, s.candidate_name, s.elected, s.council_commitment, s.signed_on,
                    s.source, s.match_method, s.match_score, c.departement_code, c.region_code,
