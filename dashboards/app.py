@@ -12,13 +12,13 @@ SECTIONS = Path(__file__).resolve().parent / "sections"
 st.set_page_config(page_title="Observatoire de la transition locale", page_icon="🌱", layout="wide")
 
 navigation = st.navigation([
-    st.Page(SECTIONS / "accueil.py", title="Carte de France", icon="🗺️", url_path="accueil", default=True),
-    st.Page(SECTIONS / "commune.py", title="Fiche commune", icon="🏘️", url_path="commune"),
-    st.Page(SECTIONS / "pacte.py", title="Pacte pour la Transition", icon="🤝", url_path="pacte"),
-    st.Page(SECTIONS / "energie.py", title="Énergie", icon="⚡", url_path="energie"),
-    st.Page(SECTIONS / "comparer.py", title="Comparer", icon="⚖️", url_path="comparer"),
-    st.Page(SECTIONS / "classement.py", title="Classement", icon="🏅", url_path="classement"),
-    st.Page(SECTIONS / "donnees.py", title="Données", icon="🗂️", url_path="donnees"),
-    st.Page(SECTIONS / "fiche.py", title="Fiche imprimable", icon="🖨️", url_path="fiche", visibility="hidden"),
+    st.Page(SECTIONS / "accueil.py", title="Carte de France", icon=":material/map:", url_path="accueil", default=True),
+    st.Page(SECTIONS / "commune.py", title="Fiche commune", icon=":material/location_city:", url_path="commune"),
+    st.Page(SECTIONS / "pacte.py", title="Pacte pour la Transition", icon=":material/handshake:", url_path="pacte"),
+    st.Page(SECTIONS / "energie.py", title="Énergie", icon=":material/bolt:", url_path="energie"),
+    st.Page(SECTIONS / "comparer.py", title="Comparer", icon=":material/compare_arrows:", url_path="comparer"),
+    st.Page(SECTIONS / "classement.py", title="Classement", icon=":material/leaderboard:", url_path="classement"),
+    st.Page(SECTIONS / "donnees.py", title="Données", icon=":material/database:", url_path="donnees"),
+    st.Page(SECTIONS / "fiche.py", title="Fiche imprimable", icon=":material/print:", url_path="fiche", visibility="hidden"),
 ])
 navigation.run()

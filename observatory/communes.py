@@ -55,9 +55,14 @@ LEFT JOIN observatory.epci e ON e.epci_siren = c.epci_siren
 WHERE c.insee_code = :code
 """)
 
+# A code may be both absorbed (`anciensCodes`) and delegated/associated: one line per code,
+# the named kind first.
 FORMER = sa.text("""
-SELECT code, kind, name FROM observatory.former_commune
-WHERE current_insee_code = :code AND code <> :code ORDER BY kind, code
+SELECT code, kind, name FROM (
+    SELECT DISTINCT ON (code) code, kind, name FROM observatory.former_commune
+    WHERE current_insee_code = :code AND code <> :code
+    ORDER BY code, name IS NULL, kind <> 'ancienne' DESC, kind) AS one_per_code
+ORDER BY kind, code
 """)
 
 

@@ -95,3 +95,22 @@ def reference_db(db_url: str, mirror: Path) -> str:
         load_contours(connection, contours)
         harmonise(connection, contours.source.vintage)
     return db_url
+
+
+@pytest.fixture(scope="session")
+def observatory_db(reference_db: str, mirror: Path) -> str:
+    """Every pipeline materialised on the test database, as the main job does (the reference,
+    already loaded, is not run again)."""
+    from dagster import AssetSelection, load_assets_from_modules, materialize
+
+    from pipelines.definitions import ASSET_MODULES
+    from pipelines.pacte.resources import PacteImports
+    from pipelines.reference.assets import GROUP as REFERENCE
+    from pipelines.resources import PostGIS, Sources
+
+    result = materialize(load_assets_from_modules(ASSET_MODULES), resources={
+        "postgis": PostGIS(database_url=reference_db), "sources": Sources(mirror=str(mirror)),
+        "pacte_imports": PacteImports(import_dir=""),
+    }, selection=AssetSelection.all() - AssetSelection.groups(REFERENCE))
+    assert result.success
+    return reference_db

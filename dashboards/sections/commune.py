@@ -37,16 +37,15 @@ st.caption(f"Code Insee {profile['insee_code']} · {profile['departement']} ({pr
 with engine().connect() as conn:
     similar = nearest(conn, profile["insee_code"], k=3).peers
 compare_link, ranking_link = st.columns(2)
-compare_link.page_link("sections/comparer.py", label="Comparer avec des communes semblables", icon="⚖️",
+compare_link.page_link("sections/comparer.py", label="Comparer avec des communes semblables", icon=":material/compare_arrows:",
                        query_params={"codes": ",".join((profile["insee_code"], *similar))})
-ranking_link.page_link("sections/classement.py", label="Classement", icon="🏅",
+ranking_link.page_link("sections/classement.py", label="Classement", icon=":material/leaderboard:",
                        query_params={"code": profile["insee_code"]})
 
-figures = st.columns(4)
+figures = st.columns(3)
 figures[0].metric("Population", number(profile["population"]))
 figures[1].metric("Surface", number(profile["area_km2"], 1, "km²"))
-figures[2].metric("Densité", number(profile["density_per_km2"], 1, "hab./km²"))
-figures[3].metric("Codes postaux", profile["postcodes"] or "—")
+figures[2].metric("Densité", number(profile["density_per_km2"], 0, "hab./km²"))
 show_provenance("population", "area_km2", "density_per_km2")
 
 details, drawing = st.columns([1, 1.6])
@@ -54,6 +53,7 @@ with details:
     st.markdown(f"**Intercommunalité (EPCI)** : {profile['epci'] or 'aucune'}"
                 + (f" (Siren {profile['epci_siren']})" if profile["epci_siren"] else ""))
     st.markdown(f"**Département** : {profile['departement']} · **Région** : {profile['region'] or '—'}")
+    st.markdown(f"**Codes postaux** : {profile['postcodes'] or '—'}")
     if profile["former_communes"]:
         st.markdown("**Communes rattachées**")
         for former in profile["former_communes"]:

@@ -81,6 +81,12 @@ def load_charging_points(conn: psycopg.Connection, data: Fetched, schema: Fetche
     found: dict = {}
 
     def account(conn: psycopg.Connection, _report: LoadReport) -> None:
+        # Ids were given (the source order); rows added later by default must not collide.
+        # Sequences ignore rollbacks: only ever move this one forward.
+        conn.execute("""SELECT setval(seq, greatest(nextval(seq), coalesce(max(id), 0) + 1), false)
+                        FROM core.charging_point,
+                             (SELECT pg_get_serial_sequence('core.charging_point', 'id')) AS s(seq)
+                        GROUP BY seq""")
         found["attribution"] = Attribution(*conn.execute(
             "SELECT count(*), count(*) FILTER (WHERE attribution = %s), "
             "count(*) FILTER (WHERE attribution = %s) FROM core.charging_point",

@@ -1,5 +1,4 @@
 """Each kind of bad input ends in a clear error or a counted, reported reject."""
-import gzip
 import http.server
 import json
 import threading

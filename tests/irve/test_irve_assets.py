@@ -1,14 +1,28 @@
 """The IRVE assets and their checks, materialised on the mirror against the test database."""
 from __future__ import annotations
 
+import psycopg
+import pytest
 from dagster import load_asset_checks_from_modules, materialize
 
 from pipelines.definitions import defs
 from pipelines.irve import assets, checks
+from pipelines.irve.load import SOURCE
 from pipelines.resources import PostGIS, Sources
 
 
-def test_assets_materialise_and_checks_pass(reference_db: str, mirror):
+@pytest.fixture
+def published_then_removed(reference_db: str):
+    """The assets commit their load; remove it afterwards, so other suites find the table empty."""
+    yield reference_db
+    with psycopg.connect(reference_db) as conn:
+        conn.execute("TRUNCATE core.charging_point")
+        conn.execute("DELETE FROM core.quarantined_row WHERE source = %s", (SOURCE,))
+        conn.execute("DELETE FROM core.load_run WHERE source = %s", (SOURCE,))
+
+
+def test_assets_materialise_and_checks_pass(published_then_removed: str, mirror):
+    reference_db = published_then_removed
     result = materialize(
         [assets.irve_source, assets.charging_points, *load_asset_checks_from_modules([checks])],
         resources={"postgis": PostGIS(database_url=reference_db), "sources": Sources(mirror=str(mirror))})

@@ -36,6 +36,11 @@ def test_mirror_extract_is_loaded_and_attributed(pg, mirror: Path):
                                     round(lat::numeric, 6)::float8
                              FROM observatory.charging_point WHERE id = 1""").fetchone()
     assert haguenau == ("67180", "Haguenau", 7.762694, 48.825613)
+    # A point added by hand afterwards takes the next free id.
+    added = pg.execute("INSERT INTO core.charging_point (station_name, power_kw, is_fast_dc, geom) "
+                       "VALUES ('ajout', 3.7, false, ST_SetSRID(ST_MakePoint(652000, 6862000), 2154)) "
+                       "RETURNING id").fetchone()[0]
+    assert added > 149_018
 
 
 def test_declared_codes_are_compared(pg, irve_csv, schema_path):

@@ -8,7 +8,6 @@ import psycopg
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geodata import db
 from geodata.sources.pacte.reader import CATALOGUE_2020, HDF_2020
 from observatory import pact
 
