@@ -33,6 +33,7 @@ def test_search_compare_export_and_sheet(page, app_url) -> None:
     page.get_by_role("link", name="Arras (62)").first.click()
     page.get_by_text("Code Insee 62041").first.wait_for()
     wait_for_app(page)
+    page.get_by_test_id("stMetricValue").first.wait_for()
     page.screenshot(path=SCREENSHOTS / "path-1-commune-arras.png", full_page=True)
 
     with page.expect_download() as download:
