@@ -9,7 +9,7 @@ from pydeck.bindings.json_tools import default_serialize
 
 from dashboards.format import class_label
 from dashboards.tile_server import MVT_WORKER_PATH
-from observatory.map_indicators import NO_DATA_RGB, MapIndicator
+from observatory.map_indicators import BACKGROUND, NO_DATA_RGB, MapIndicator
 
 # deck.gl 9 draws no tile while the view is below the layer's min_zoom, and a z4 tile of all
 # communes would be one heavy download: the national view starts at, and stays above, zoom 5.
@@ -47,6 +47,15 @@ def commune_tiles_layer(tiles_url: str, indicator: MapIndicator) -> pdk.Layer:
         # unpkg.com: the tile server serves it, so the map works offline and without a CDN.
         load_options={"mvt": {"workerUrl": f"{tiles_url}{MVT_WORKER_PATH}"}},
     )
+
+
+def background_layer(tiles_url: str) -> pdk.Layer:
+    """Communes in light grey under a map of points, so that the points have a place."""
+    layer = commune_tiles_layer(tiles_url, BACKGROUND)
+    layer.pickable = False
+    layer.auto_highlight = False
+    layer.opacity = 0.35
+    return layer
 
 
 def contour_layer(geojson: dict, layer_id: str = "contour") -> pdk.Layer:

@@ -20,6 +20,7 @@ class MapIndicator:
     value_sql: str      # expression over the view `observatory.commune` aliased `c`
     breaks: tuple[float, ...]   # upper bounds of the classes but the last
     source: str
+    selectable: bool = True     # offered in the map's indicator list
 
     @property
     def palette(self) -> list[tuple[int, int, int]]:
@@ -56,4 +57,10 @@ register(MapIndicator(
     value_sql="c.population",
     breaks=(100, 250, 500, 1000, 2000, 5000, 20000),
     source="COG 2026 (Insee, via Etalab decoupage-administratif)",
+))
+
+# Every commune in the no-data grey: the outline of France under maps of points.
+BACKGROUND = register(MapIndicator(
+    key="background", label="Fond communal", unit="", value_sql="NULL::float8", breaks=(),
+    source="Contours IGN ADMIN EXPRESS (via Etalab)", selectable=False,
 ))

@@ -26,7 +26,7 @@ with search_column:
                                f"{number(commune['population'])} hab.")
 
 with map_column:
-    labels = {key: indicator.label for key, indicator in MAP_INDICATORS.items()}
+    labels = {key: indicator.label for key, indicator in MAP_INDICATORS.items() if indicator.selectable}
     key = st.selectbox("Indicateur", options=list(labels), format_func=labels.get, key="indicator")
     indicator = MAP_INDICATORS[key]
     url = tiles_url()

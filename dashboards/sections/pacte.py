@@ -8,9 +8,9 @@ import streamlit as st
 
 from dashboards.components.export import offer_table
 from dashboards.components.pact_panel import measure_label
-from dashboards.data import engine
+from dashboards.data import engine, tiles_url
 from dashboards.format import number
-from dashboards.maps import FRANCE_VIEW, offline_deck
+from dashboards.maps import FRANCE_VIEW, background_layer, offline_deck
 from geodata.sources.pacte.reader import COMMITMENT_LABELS, REASON_LABELS
 from observatory import pact
 
@@ -83,7 +83,7 @@ points["radius"] = points["population"].fillna(0).clip(lower=500) ** 0.5 * 12
 view = FRANCE_VIEW if points.empty else pdk.ViewState(latitude=float(points["lat"].mean()),
                                                        longitude=float(points["lon"].mean()), zoom=7)
 st.pydeck_chart(offline_deck(
-    layers=[pdk.Layer("ScatterplotLayer", data=points[["insee_code", "commune_name", "lon", "lat", "colour",
+    layers=[background_layer(tiles_url()), pdk.Layer("ScatterplotLayer", data=points[["insee_code", "commune_name", "lon", "lat", "colour",
                                                        "radius", "level_label", "population_label"]],
                       id="pact-communes", get_position="[lon, lat]", get_fill_color="colour",
                       get_radius="radius", radius_min_pixels=3, pickable=True, stroked=True,

@@ -69,7 +69,7 @@ def test_pacte_page_shows_the_published_totals(page, app_url) -> None:
     page.get_by_text("Communes engagées").first.wait_for()
     wait_for_app(page)
     page.locator("canvas").first.wait_for()
-    page.wait_for_timeout(2000)
+    page.wait_for_timeout(5000)  # the communes' background tiles, then the points
     page.screenshot(path=SCREENSHOTS / "pacte.png", full_page=True)
     metrics = {m.get_by_test_id("stMetricLabel").inner_text().strip(): m.get_by_test_id("stMetricValue").inner_text()
                for m in page.get_by_test_id("stMetric").all()}
