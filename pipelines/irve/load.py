@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import psycopg
+import pyarrow as pa
 
 from geodata.load import LoadReport, publish
 from geodata.sources.fetch import Fetched
@@ -50,13 +51,8 @@ class ChargingLoad:
                 "timings_s": {k: round(v, 3) for k, v in self.timings.items()}}
 
 
-def _values(column: pd.Series) -> list:
-    # COPY wants None for NULL; pandas may hold NaN or NaT for a missing value.
-    return column.astype(object).where(column.notna(), None).tolist()
-
-
-def _rows(points: pd.DataFrame):
-    """Python values for COPY, column by column (no per-row pandas access)."""
+def _rows(points: pd.DataFrame) -> pa.Table:
+    """The staging columns as one Arrow table: `publish` copies it in bulk."""
     columns = [
         pd.Series(range(1, len(points) + 1)), points["id_pdc_itinerance"], points["station_name"],
         points["operator"], points["address"], points["declared_insee_code"],
@@ -64,7 +60,8 @@ def _rows(points: pd.DataFrame):
         points["commissioned_on"].dt.strftime("%Y-%m-%d"), points["access_24_7"],
         points["repaired"], points["x"], points["y"],
     ]
-    return zip(*(_values(c) for c in columns))
+    return pa.table([pa.array(c.reset_index(drop=True), from_pandas=True) for c in columns],
+                    names=[name for name, _ in STAGING_COLUMNS])
 
 
 def load_charging_points(conn: psycopg.Connection, data: Fetched, schema: Fetched) -> ChargingLoad:
