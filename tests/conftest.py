@@ -97,6 +97,21 @@ def reference_db(db_url: str, mirror: Path) -> str:
     return db_url
 
 
+@pytest.fixture
+def app_env(reference_db, monkeypatch):
+    """Streamlit AppTest runs the pages in this process: their read-only engine is pointed at
+    the test database, and their caches are emptied around the test."""
+    import streamlit as st
+
+    monkeypatch.setenv("DATABASE_URL", reference_db)
+    # A port where nothing listens: pages must say the tile endpoint is unavailable.
+    monkeypatch.setenv("OBSERVATORY_TILES_URL", "http://127.0.0.1:9")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield reference_db
+    st.cache_resource.clear()
+
+
 @pytest.fixture(scope="session")
 def observatory_db(reference_db: str, mirror: Path) -> str:
     """Every pipeline materialised on the test database, as the main job does (the reference,
