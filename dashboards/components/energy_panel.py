@@ -95,6 +95,14 @@ def _map(profile: dict | None, points: list[dict], networks: list[dict]) -> pdk.
                        tooltip={"html": "<b>{name}</b><br/>{detail}"})
 
 
+def warn_heat_layer_unavailable(status: dict, consequence: str) -> None:
+    """Say in French that France Chaleur Urbaine's traces are missing and what follows; the
+    pipeline's own message (technical, often English) comes after, as a detail."""
+    st.warning("Couche des réseaux de chaleur indisponible : les tracés de France Chaleur Urbaine "
+               f"(opendata-fcu.zip) n'ont pas pu être obtenus. {consequence}")
+    st.caption(f"Détail technique (message du pipeline) : {status['reason']}")
+
+
 def show_energy_panel(engine: sa.Engine, insee_code: str) -> None:
     """The commune page's energy section."""
     with engine.connect() as conn:
@@ -126,9 +134,8 @@ def show_energy_panel(engine: sa.Engine, insee_code: str) -> None:
         st.markdown(swatches_html(legend, "Points de recharge par puissance (kW)"), unsafe_allow_html=True)
 
     if not status["available"]:
-        st.warning("Couche des réseaux de chaleur indisponible : "
-                   f"{status['reason']}. Aucun tracé n'est affiché et les indicateurs chaleur de la "
-                   "commune sont inconnus (et non nuls).")
+        warn_heat_layer_unavailable(status, "Aucun tracé n'est affiché et les indicateurs chaleur de la "
+                                            "commune sont inconnus (et non nuls).")
     heat = st.columns(4)
     heat[0].metric("Réseau de chaleur", yes_no(row["heat_network_present"]))
     heat[1].metric("Longueur dans la commune", value_text("heat_network_length_km", row["heat_network_length_km"]),

@@ -7,7 +7,7 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from dashboards.components.energy_panel import show_potential, swatches_html, value_text
+from dashboards.components.energy_panel import show_potential, warn_heat_layer_unavailable, swatches_html, value_text
 from dashboards.components.export import offer_table
 from dashboards.data import engine
 from dashboards.format import number
@@ -71,11 +71,9 @@ st.caption("Recharge des véhicules électriques et réseaux de chaleur, commune
 context = national_context()
 status = context["status"]
 if not status["available"]:
-    st.warning("Couche des réseaux de chaleur indisponible : "
-               f"{status['reason']}. Les tracés de France Chaleur Urbaine (opendata-fcu.zip) n'ont pas "
-               "pu être obtenus : aucun réseau n'est dessiné, et les indicateurs « réseau de chaleur » "
-               "des communes sont inconnus, pas nuls. Les labels, potentiels et chiffres nationaux "
-               "ci-dessous sont, eux, chargés.")
+    warn_heat_layer_unavailable(status, "Aucun réseau n'est dessiné, et les indicateurs « réseau de "
+                                        "chaleur » des communes sont inconnus, pas nuls. Les labels, "
+                                        "potentiels et chiffres nationaux ci-dessous sont, eux, chargés.")
 
 key = st.selectbox("Indicateur", MAPPED, key="energy-indicator",
                    format_func=lambda k: f"{GROUPS[energy.INDICATORS[k].group]} · {energy.INDICATORS[k].label}")
