@@ -35,9 +35,11 @@ def mirror() -> Path:
     return MIRROR
 
 
-@pytest.fixture(scope="session")
-def db_url() -> str:
-    name = os.environ.get("OBSERVATORY_TEST_DB", "observatory_test")
+TEST_DB = os.environ.get("OBSERVATORY_TEST_DB", "observatory_test")
+
+
+def _fresh_database(name: str) -> str:
+    """An empty, migrated database of that name (dropped first if it exists)."""
     server = _server_url()
     with psycopg.connect(_with_database(server, "postgres"), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -47,6 +49,27 @@ def db_url() -> str:
         conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
     migrate.upgrade(url)
     return url
+
+
+def _load_reference(url: str, mirror: Path) -> None:
+    from geodata.sources.cog import reader as cog
+    from geodata.sources.cog.load import load_reference
+    from geodata.sources.contours.harmonise import harmonise
+    from geodata.sources.contours.load import load_contours
+    from geodata.sources.contours.reader import COMMUNES_2018
+    from geodata.sources.fetch import fetch
+
+    with psycopg.connect(url) as connection:
+        load_reference(connection, *(fetch(s, mirror=mirror) for s in
+                                     (cog.COMMUNES, cog.EPCI, cog.DEPARTEMENTS, cog.REGIONS)))
+        contours = fetch(COMMUNES_2018, mirror=mirror)
+        load_contours(connection, contours)
+        harmonise(connection, contours.source.vintage)
+
+
+@pytest.fixture(scope="session")
+def db_url() -> str:
+    return _fresh_database(TEST_DB)
 
 
 @pytest.fixture(scope="session")
@@ -81,19 +104,7 @@ def pg(reference_db: str):
 @pytest.fixture(scope="session")
 def reference_db(db_url: str, mirror: Path) -> str:
     """The COG 2026 reference and the harmonised contours, loaded once from the mirror."""
-    from geodata.sources.cog import reader as cog
-    from geodata.sources.cog.load import load_reference
-    from geodata.sources.contours.harmonise import harmonise
-    from geodata.sources.contours.load import load_contours
-    from geodata.sources.contours.reader import COMMUNES_2018
-    from geodata.sources.fetch import fetch
-
-    with psycopg.connect(db_url) as connection:
-        load_reference(connection, *(fetch(s, mirror=mirror) for s in
-                                     (cog.COMMUNES, cog.EPCI, cog.DEPARTEMENTS, cog.REGIONS)))
-        contours = fetch(COMMUNES_2018, mirror=mirror)
-        load_contours(connection, contours)
-        harmonise(connection, contours.source.vintage)
+    _load_reference(db_url, mirror)
     return db_url
 
 
@@ -113,9 +124,9 @@ def app_env(reference_db, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def observatory_db(reference_db: str, mirror: Path) -> str:
-    """Every pipeline materialised on the test database, as the main job does (the reference,
-    already loaded, is not run again)."""
+def observatory_db(mirror: Path) -> str:
+    """A database of its own where every pipeline ran, as after the main job: the browser
+    tests read it, and the other tests' empty tables stay empty."""
     from dagster import AssetSelection, load_assets_from_modules, materialize
 
     from pipelines.definitions import ASSET_MODULES
@@ -123,9 +134,11 @@ def observatory_db(reference_db: str, mirror: Path) -> str:
     from pipelines.reference.assets import GROUP as REFERENCE
     from pipelines.resources import PostGIS, Sources
 
+    url = _fresh_database(f"{TEST_DB}_full")
+    _load_reference(url, mirror)
     result = materialize(load_assets_from_modules(ASSET_MODULES), resources={
-        "postgis": PostGIS(database_url=reference_db), "sources": Sources(mirror=str(mirror)),
+        "postgis": PostGIS(database_url=url), "sources": Sources(mirror=str(mirror)),
         "pacte_imports": PacteImports(import_dir=""),
     }, selection=AssetSelection.all() - AssetSelection.groups(REFERENCE))
     assert result.success
-    return reference_db
+    return url

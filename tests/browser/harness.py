@@ -48,13 +48,13 @@ def _wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
 
 
 @pytest.fixture(scope="session")
-def app_url(reference_db: str):
+def app_url(observatory_db: str):
     tiles_port, app_port = _free_port(), _free_port()
     tiles_url = f"http://127.0.0.1:{tiles_port}"
-    env = {**os.environ, "DATABASE_URL": reference_db, "OBSERVATORY_TILES_URL": tiles_url}
+    env = {**os.environ, "DATABASE_URL": observatory_db, "OBSERVATORY_TILES_URL": tiles_url}
     processes = [
         subprocess.Popen([sys.executable, "-m", "dashboards.tile_server", "--port", str(tiles_port),
-                          "--database-url", reference_db], cwd=PROJECT_DIR, env=env,
+                          "--database-url", observatory_db], cwd=PROJECT_DIR, env=env,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
         subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboards/app.py",
                           "--server.port", str(app_port), "--server.headless", "true",

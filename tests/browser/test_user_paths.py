@@ -14,7 +14,7 @@ pytestmark = BROWSER_TEST
 
 
 @pytest.fixture
-def page(observatory_db, app_url, browser):
+def page(app_url, browser):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     page.set_default_timeout(60_000)

@@ -9,8 +9,7 @@ from tests.browser.harness import BROWSER_TEST, SCREENSHOTS, painted_share
 pytestmark = BROWSER_TEST
 
 
-def test_energie_page_paints_the_national_map(app_db, app_url: str, browser) -> None:
-    # app_db first: the app reads committed data
+def test_energie_page_paints_the_national_map(app_url: str, browser) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     page.goto(f"{app_url}/energie")
