@@ -134,3 +134,10 @@ def test_html_page_saved_in_the_mirror_is_refused(tmp_path):
 def test_missing_mirror_file_names_the_path(tmp_path):
     with pytest.raises(SourceError, match="missing from the mirror"):
         fetch(COMMUNES_2018, mirror=tmp_path)
+
+
+def test_missing_property_is_named(tmp_path):
+    collection = [{"type": "Feature", "properties": {"insee": "59350", "nom": "Lille"},
+                   "geometry": {"type": "Polygon", "coordinates": SQUARE}}]
+    with pytest.raises(SourceError, match="missing property code"):
+        read_contours(write_geojson(tmp_path / "c.geojson", collection))

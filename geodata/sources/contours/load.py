@@ -1,4 +1,4 @@
-"""Publish the contours as the source gives them, valid and in Lambert-93."""
+"""Publish the contours as the source gives them, made valid and in Lambert-93 by the reader."""
 from __future__ import annotations
 
 import psycopg
@@ -16,14 +16,11 @@ def load_contours(conn: psycopg.Connection, fetched: Fetched) -> LoadReport:
     report = LoadReport(source=SOURCE, target_table="commune_contour", rows_read=contours.rows_read,
                         rejected=contours.rejected, source_url=fetched.location,
                         source_hash=fetched.sha256, vintage=fetched.source.vintage)
-    # ST_MakeValid repairs self-intersections; the polygonal part is kept, as a MultiPolygon.
     insert_select = f"""
-        SELECT code, name, NOT valid AS repaired,
-               ST_Multi(CASE WHEN valid THEN g ELSE ST_CollectionExtract(ST_MakeValid(g), 3) END)
-        FROM (SELECT code, name, g, ST_IsValid(g) AS valid FROM (SELECT code, name,
-                     ST_Transform(ST_SetSRID(ST_GeomFromWKB(wkb), {int(contours.srid)}), {STORAGE_SRID}) AS g
-              FROM staging) AS projected) AS source"""
-    publish(conn, report, staging_columns=[("code", "varchar(5)"), ("name", "text"), ("wkb", "bytea")],
+        SELECT code, name, repaired, ST_Multi(ST_SetSRID(ST_GeomFromWKB(wkb), {STORAGE_SRID}))
+        FROM staging"""
+    publish(conn, report, staging_columns=[("code", "varchar(5)"), ("name", "text"), ("repaired", "boolean"),
+                                           ("wkb", "bytea")],
             rows=contours.rows, insert_select=insert_select, account=_count_repairs)
     return report
 

@@ -1,7 +1,7 @@
 """Reader of commune contours published as GeoJSON (gzipped or not) with `code` and `nom`.
 
-Pure: a file in, WKB rows with their declared CRS out. Validity repairs and the
-reprojection to Lambert-93 happen in PostGIS during the load.
+Pure: a file in, rows out, reprojected to Lambert-93 and made valid (repairs flagged), and
+the features set aside with their reason.
 """
 from __future__ import annotations
 
@@ -11,13 +11,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyogrio
+import pyogrio.raw
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
 from geodata.load import Rejected
+from geodata.models.base import STORAGE_SRID
 from geodata.sources.cog.reader import INSEE_CODE_PATTERN
 from geodata.sources.fetch import SourceError, SourceFile
 
@@ -31,10 +34,13 @@ COMMUNES_2018 = SourceFile(
 )
 
 
+BATCH_SIZE = 4000
+
+
 @dataclass
 class Contours:
-    srid: int
-    rows: list[tuple[str, str | None, bytes]] = field(default_factory=list)  # code, name, WKB
+    srid: int  # of the source file; rows are already reprojected to Lambert-93
+    rows: list[tuple[str, str | None, bool, bytes]] = field(default_factory=list)  # code, name, repaired, WKB
     rejected: list[Rejected] = field(default_factory=list)
     rows_read: int = 0
 
@@ -69,52 +75,103 @@ def _declared_srid(crs_text: str | None, bounds: tuple[float, ...], name: str) -
     return epsg
 
 
-def _sample_bounds(geometry: pa.ChunkedArray, sample: int = 500) -> tuple[float, ...]:
+def _sample_bounds(wkbs: np.ndarray, sample: int = 500) -> tuple[float, ...]:
     """Bounds of a spread sample of geometries: enough to tell degrees from metres."""
-    step = max(1, len(geometry) // sample)
-    wkbs = [w for w in geometry[::step].to_pylist() if w is not None]
-    return tuple(shapely.total_bounds(shapely.from_wkb(wkbs))) if wkbs else (0.0, 0.0, 0.0, 0.0)
+    step = max(1, len(wkbs) // sample)
+    picked = [w for w in wkbs[::step] if w is not None]
+    return tuple(shapely.total_bounds(shapely.from_wkb(picked))) if picked else (0.0, 0.0, 0.0, 0.0)
+
+
+def _next_batch(reader: pa.RecordBatchReader) -> pa.RecordBatch | None:
+    try:
+        return reader.read_next_batch()
+    except StopIteration:
+        return None
+
+
+def _polygonal(geometry: shapely.Geometry) -> shapely.Geometry:
+    """The areal part of a repaired geometry (MakeValid may add stray lines or points)."""
+    if isinstance(geometry, (shapely.Polygon, shapely.MultiPolygon)):
+        return geometry
+    parts = [p for p in shapely.get_parts(geometry) if isinstance(p, (shapely.Polygon, shapely.MultiPolygon))]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
 def read_contours(path: Path) -> Contours:
+    """Contours as (code, name, repaired, WKB in Lambert-93) rows, with the rows set aside.
+
+    GDAL parses the next batch of features in a thread while this one reprojects and
+    repairs the current batch (GEOS and PROJ release the GIL): on two cores the national
+    file loads about as fast as ogr2ogr does.
+    """
     path = Path(path)
     if not path.exists() or path.stat().st_size == 0:
         raise SourceError(f"{path.name}: the file is empty")
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    contours: Contours | None = None
+    with ThreadPoolExecutor(max_workers=2) as pool:
         # GDAL may read a truncated stream up to where it breaks: verify the whole gzip beside it.
         gzip_checked = pool.submit(_check_gzip, path) if path.suffix == ".gz" else None
         try:
-            meta, table = pyogrio.read_arrow(_gdal_path(path))
+            with pyogrio.raw.open_arrow(_gdal_path(path), batch_size=BATCH_SIZE, use_pyarrow=True) as (meta, reader):
+                geometry_column = meta.get("geometry_name") or "wkb_geometry"
+                seen: set[str] = set()
+                pending = pool.submit(_next_batch, reader)
+                while (batch := pending.result()) is not None:
+                    pending = pool.submit(_next_batch, reader)
+                    wkbs = batch.column(geometry_column).to_numpy(zero_copy_only=False)
+                    if contours is None:
+                        missing = {"code", "nom"} - set(meta["fields"])
+                        if missing:
+                            raise SourceError(f"{path.name}: missing propert{'ies' if len(missing) > 1 else 'y'} "
+                                              f"{', '.join(sorted(missing))}")
+                        srid = _declared_srid(meta.get("crs"), _sample_bounds(wkbs), path.name)
+                        contours = Contours(srid=srid)
+                        to_storage = Transformer.from_crs(srid, STORAGE_SRID, always_xy=True)
+                    _add_batch(contours, batch, wkbs, to_storage, seen)
+        except SourceError:
+            raise
         except Exception as error:  # pyogrio raises DataSourceError and friends, all worth one message
             if gzip_checked:
                 gzip_checked.result()
             raise SourceError(f"{path.name}: GDAL could not read it as GeoJSON: {error}") from error
         if gzip_checked:
             gzip_checked.result()
-    if table.num_rows == 0:
+    if contours is None or contours.rows_read == 0:
         raise SourceError(f"{path.name}: the file holds no feature")
-    missing = {"code", "nom"} - set(table.column_names)
-    if missing:
-        raise SourceError(f"{path.name}: missing propert{'ies' if len(missing) > 1 else 'y'} "
-                          f"{', '.join(sorted(missing))}")
-    geometry = table.column(meta.get("geometry_name") or "wkb_geometry")
-    contours = Contours(srid=_declared_srid(meta.get("crs"), _sample_bounds(geometry), path.name))
-    codes = pc.utf8_trim_whitespace(table.column("code").cast(pa.string()))
-    seen: set[str] = set()
-    for code, name, wkb in zip(codes.to_pylist(), table.column("nom").to_pylist(),
-                               geometry.to_pylist()):
+    return contours
+
+
+def _add_batch(contours: Contours, batch: pa.RecordBatch, wkbs: np.ndarray, to_storage: Transformer,
+               seen: set[str]) -> None:
+    codes = pc.utf8_trim_whitespace(batch.column("code").cast(pa.string())).to_pylist()
+    names = batch.column("nom").to_pylist()
+    kept: list[int] = []
+    for index, (code, name, wkb) in enumerate(zip(codes, names, wkbs)):
         contours.rows_read += 1
+        payload = {"code": code, "nom": name}
         if wkb is None:
-            contours.rejected.append(Rejected(str(code), "missing_geometry", "feature without geometry",
-                                              {"code": code, "nom": name}))
+            contours.rejected.append(Rejected(str(code), "missing_geometry", "feature without geometry", payload))
         elif code is None or not INSEE_CODE_PATTERN.match(code):
             contours.rejected.append(Rejected(str(code), "malformed_insee_code",
-                                              f"code {code!r} is not an INSEE code",
-                                              {"code": code, "nom": name}))
+                                              f"code {code!r} is not an INSEE code", payload))
         elif code in seen:
-            contours.rejected.append(Rejected(code, "duplicate_code", "a second contour with this code",
-                                              {"code": code, "nom": name}))
+            contours.rejected.append(Rejected(code, "duplicate_code", "a second contour with this code", payload))
         else:
             seen.add(code)
-            contours.rows.append((code, name, wkb))
-    return contours
+            kept.append(index)
+    if not kept:
+        return
+    geometries = shapely.transform(shapely.from_wkb(wkbs[kept]),
+                                   lambda xy: np.column_stack(to_storage.transform(xy[:, 0], xy[:, 1])))
+    valid = shapely.is_valid(geometries)
+    for position in np.flatnonzero(~valid):
+        geometries[position] = _polygonal(shapely.make_valid(geometries[position]))
+    empty = shapely.is_empty(geometries)
+    for position in np.flatnonzero(empty):
+        index = kept[position]
+        contours.rejected.append(Rejected(codes[index], "empty_geometry",
+                                          "no area left once the geometry is repaired",
+                                          {"code": codes[index], "nom": names[index]}))
+    published = np.flatnonzero(~empty)
+    contours.rows.extend(zip((codes[kept[p]] for p in published), (names[kept[p]] for p in published),
+                             (~valid[published]).tolist(), shapely.to_wkb(geometries[published]).tolist()))
