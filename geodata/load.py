@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from psycopg import sql
 
-from geodata.models.base import CORE_SCHEMA
+from geodata.conventions import CORE_SCHEMA
 
 
 class LoadError(RuntimeError):

@@ -4,10 +4,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
 
-CORE_SCHEMA = "core"
-VIEW_SCHEMA = "observatory"
-STORAGE_SRID = 2154  # Lambert-93: metres, for areas, lengths and distances
-DISPLAY_SRID = 4326
+from geodata.conventions import CORE_SCHEMA, DISPLAY_SRID, STORAGE_SRID, VIEW_SCHEMA
+
+__all__ = ["Base", "CORE_SCHEMA", "DISPLAY_SRID", "NAMING", "STORAGE_SRID", "VIEW_SCHEMA"]
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

@@ -12,7 +12,7 @@ import time
 import psycopg
 
 from geodata.load import LoadReport, Rejected, record
-from geodata.models.base import DISPLAY_SRID
+from geodata.conventions import DISPLAY_SRID
 
 SOURCE = "commune-boundaries"
 DISPLAY_TOLERANCE_M = 20  # simplification of the map geometry, in Lambert-93 metres

@@ -4,7 +4,7 @@ from __future__ import annotations
 import psycopg
 
 from geodata.load import LoadReport, publish
-from geodata.models.base import STORAGE_SRID
+from geodata.conventions import STORAGE_SRID
 from geodata.sources.contours.reader import read_contours
 from geodata.sources.fetch import Fetched
 

@@ -20,7 +20,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from geodata.load import Rejected
-from geodata.models.base import STORAGE_SRID
+from geodata.conventions import STORAGE_SRID
 from geodata.sources.cog.reader import INSEE_CODE_PATTERN
 from geodata.sources.fetch import SourceError, SourceFile
 
