@@ -80,10 +80,10 @@ def load_charging_points(conn: psycopg.Connection, data: Fetched, schema: Fetche
     def account(conn: psycopg.Connection, _report: LoadReport) -> None:
         # Ids were given (the source order); rows added later by default must not collide.
         # Sequences ignore rollbacks: only ever move this one forward.
-        conn.execute("""SELECT setval(seq, greatest(nextval(seq), coalesce(max(id), 0) + 1), false)
-                        FROM core.charging_point,
-                             (SELECT pg_get_serial_sequence('core.charging_point', 'id')) AS s(seq)
-                        GROUP BY seq""")
+        conn.execute("""SELECT setval(seq, greatest(coalesce(pg_sequence_last_value(seq::regclass), 0),
+                                                 (SELECT coalesce(max(id), 0) FROM core.charging_point)) + 1,
+                                      false)
+                        FROM (SELECT pg_get_serial_sequence('core.charging_point', 'id')) AS s(seq)""")
         found["attribution"] = Attribution(*conn.execute(
             "SELECT count(*), count(*) FILTER (WHERE attribution = %s), "
             "count(*) FILTER (WHERE attribution = %s) FROM core.charging_point",
