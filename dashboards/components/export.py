@@ -12,7 +12,7 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
-from observatory import exports, sheet
+from observatory import energy, exports, sheet
 from observatory.exports import csv_bytes, geojson_bytes, points_collection
 
 CSV_MIME = "text/csv"
@@ -24,6 +24,24 @@ PROFILE_COLUMNS = {"insee_code": "Code Insee", "name": "Nom", "population": "Pop
                    "epci_siren": "Siren de l'EPCI", "epci": "EPCI", "lon": "Longitude du centre",
                    "lat": "Latitude du centre"}
 GEOJSON_MIME = "application/geo+json"
+# French headers of the views' columns, for the CSV files people open in a spreadsheet
+# (GeoJSON keeps the identifiers: it is read by programs, QGIS among them).
+COLUMN_HEADERS = {
+    "insee_code": "Code Insee", "name": "Commune", "commune_name": "Commune",
+    "departement_code": "Département", "region_code": "Région", "epci_siren": "Siren de l'EPCI",
+    "population": "Population", "lon": "Longitude", "lat": "Latitude", "longitude": "Longitude",
+    "latitude": "Latitude", "value": "Valeur", "campaign_code": "Campagne",
+    "council_commitment": "Engagement du conseil", "signature_count": "Signatures",
+    "published_names": "Noms publiés", "list_names": "Listes", "first_signed_on": "Première signature",
+    "measures_committed": "Mesures engagées", "measures_done": "Mesures réalisées",
+    "measures_in_progress": "Mesures en cours", "measures_abandoned": "Mesures abandonnées",
+    "share_done": "Part des mesures réalisées",
+    **{key: f"{indicator.label} ({indicator.unit})" for key, indicator in energy.INDICATORS.items()},
+}
+
+
+def with_french_headers(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.rename(columns=lambda column: COLUMN_HEADERS.get(column, column))
 
 
 def _geojson_of_points(frame: pd.DataFrame, lon: str, lat: str) -> bytes:
@@ -34,7 +52,8 @@ def offer_table(frame: pd.DataFrame, file_stem: str, *, key: str, what: str = "l
                 lon: str | None = None, lat: str | None = None) -> None:
     """A CSV button for `frame`; with `lon`/`lat` columns, a GeoJSON button of its points too."""
     with st.container(horizontal=True, width="content"):
-        st.download_button(f"Télécharger {what} (CSV)", partial(csv_bytes, frame), file_name=f"{file_stem}.csv",
+        st.download_button(f"Télécharger {what} (CSV)", partial(csv_bytes, with_french_headers(frame)),
+                           file_name=f"{file_stem}.csv",
                            mime=CSV_MIME, key=f"{key}-csv", on_click="ignore", icon=":material/table:")
         if lon and lat:
             st.download_button(f"Télécharger {what} (GeoJSON)", partial(_geojson_of_points, frame, lon, lat),

@@ -71,3 +71,14 @@ def test_commune_profile_csv_of_lille(reference_db, conn):
     assert lines[0].startswith("Code Insee;Nom;Population;Surface (km²);Densité (hab./km²);Codes postaux")
     assert lines[1].startswith("59350;Lille;238246;")
     assert "59000, 59160" in lines[1] and ";Métropole Européenne de Lille;" in lines[1]
+
+
+def test_csv_exports_get_french_headers():
+    import pandas as pd
+
+    from dashboards.components.export import with_french_headers
+
+    frame = pd.DataFrame({"insee_code": ["59350"], "charging_points": [12], "council_commitment": ["unanimous"],
+                          "unknown_column": [1]})
+    assert list(with_french_headers(frame).columns) == [
+        "Code Insee", "Points de recharge (points)", "Engagement du conseil", "unknown_column"]
