@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -67,8 +68,22 @@ def _wait_for(url: str, seconds: float = 60) -> bool:
     return False
 
 
+def _port_or_free(host: str, port: int) -> int:
+    """`port` when nothing listens there, else a free one (said on the terminal)."""
+    with socket.socket() as sock:
+        if sock.connect_ex((host, port)) != 0:
+            return port
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        free = sock.getsockname()[1]
+    print(f"  port {port} is taken: using {free}", flush=True)
+    return free
+
+
 def start_services(database_url: str, *, app_port: int, tiles_port: int, dagster_port: int | None,
                    host: str = "127.0.0.1") -> list[Service]:
+    app_port, tiles_port = _port_or_free(host, app_port), _port_or_free(host, tiles_port)
+    dagster_port = _port_or_free(host, dagster_port) if dagster_port else None
     env = {**dagster_env(database_url), "OBSERVATORY_TILES_URL": f"http://{host}:{tiles_port}"}
     logs = PROJECT_DIR / ".dagster" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
