@@ -27,3 +27,9 @@ def database_url_override() -> str | None:
     """`DATABASE_URL` points the project at an existing PostGIS instead of its own cluster."""
     value = os.environ.get("DATABASE_URL", "").strip()
     return value or None
+
+
+def dagster_home() -> Path:
+    """Dagster's instance directory (`DAGSTER_HOME`), by default `.dagster/` in the project."""
+    value = os.environ.get("DAGSTER_HOME", "").strip()
+    return Path(value).expanduser() if value else PROJECT_DIR / ".dagster"

@@ -15,7 +15,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from geodata.settings import PROJECT_DIR
+from geodata.settings import PROJECT_DIR, dagster_home
 
 BIN = Path(sys.executable).parent
 PROGRESS_EVENTS = ("STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "ASSET_CHECK_EVALUATION",
@@ -23,7 +23,7 @@ PROGRESS_EVENTS = ("STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "ASSET_CHECK_EV
 
 
 def dagster_env(database_url: str) -> dict[str, str]:
-    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_DIR / ".dagster")
+    home = dagster_home()
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
         shutil.copy(PROJECT_DIR / "dagster.yaml", home / "dagster.yaml")
@@ -85,7 +85,7 @@ def start_services(database_url: str, *, app_port: int, tiles_port: int, dagster
     app_port, tiles_port = _port_or_free(host, app_port), _port_or_free(host, tiles_port)
     dagster_port = _port_or_free(host, dagster_port) if dagster_port else None
     env = {**dagster_env(database_url), "OBSERVATORY_TILES_URL": f"http://{host}:{tiles_port}"}
-    logs = PROJECT_DIR / ".dagster" / "logs"
+    logs = dagster_home() / "logs"
     logs.mkdir(parents=True, exist_ok=True)
 
     def spawn(name: str, command: list[str], url: str, health: str) -> Service:
