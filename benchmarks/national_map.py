@@ -3,6 +3,7 @@
 Usage (against a running `observatory serve`):
     .venv/bin/python benchmarks/national_map.py --app http://127.0.0.1:8501 --tiles http://127.0.0.1:8765
 
+The national view is one image (`/national/<indicator>.png`); vector tiles take over from zoom 6.
 Tile latency is measured over the z5-z8 tiles covering metropolitan France: "cold" asks each
 tile once from a tile server whose cache has not seen it (start a fresh server, or pass an
 indicator not yet requested), "warm" asks them again. Run it on a quiet machine.
@@ -71,7 +72,7 @@ def page_to_painted_map(app_url: str, runs: int) -> tuple[list[float], int, int]
                     break
             timings.append((time.perf_counter() - start) * 1000)
             map_bytes = sum(r.sizes()["responseBodySize"] for r in received
-                            if ".pbf" in r.url or "mvt-worker" in r.url)
+                            if ".pbf" in r.url or "mvt-worker" in r.url or "/national/" in r.url)
             outside = sum(1 for r in received if "127.0.0.1" not in r.url and "localhost" not in r.url
                           and r.url.startswith("http"))
             page.close()
@@ -88,6 +89,12 @@ def main() -> None:
     args = parser.parse_args()
 
     rows = []
+    image_ms = []
+    for _ in range(2):  # the first asks the server to draw it, the second finds it cached
+        started = time.perf_counter()
+        with urllib.request.urlopen(f"{args.tiles}/national/{args.indicator}.png") as response:
+            image_size = len(response.read())
+        image_ms.append((time.perf_counter() - started) * 1000)
     for z in range(5, 9):
         tiles = tiles_covering(z)
         cold, size = tile_latencies(args.tiles, args.indicator, tiles)
@@ -99,9 +106,10 @@ def main() -> None:
     for label, cold, warm in rows:
         print(f"{label:32} {percentile(cold, .5):9.0f} {percentile(cold, .95):9.0f} "
               f"{percentile(warm, .5):9.1f} {percentile(warm, .95):9.1f}")
+    print(f"national image ({image_size / 1e6:.2f} MB PNG): cold {image_ms[0]:.0f} ms, cached {image_ms[1]:.1f} ms")
     print(f"page load to painted map (ms), {args.runs} runs: "
           f"median {statistics.median(timings):.0f}, each {[round(t) for t in timings]}")
-    print(f"national view map data over the wire: {map_bytes / 1e6:.2f} MB (tiles + worker, gzipped)")
+    print(f"national view map data over the wire: {map_bytes / 1e6:.2f} MB (national image; tiles and worker from zoom 6)")
     print(f"requests to other hosts: {outside}")
 
 

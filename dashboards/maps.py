@@ -10,11 +10,14 @@ from pydeck.bindings.json_tools import default_serialize
 from dashboards.format import class_label
 from dashboards.tile_server import MVT_WORKER_PATH
 from observatory.map_indicators import BACKGROUND, NO_DATA_RGB, MapIndicator
+from observatory.national_image import BOUNDS_LONLAT
 
 # deck.gl 9 draws no tile while the view is below the layer's min_zoom, and a z4 tile of all
-# communes would be one heavy download: the national view starts at, and stays above, zoom 5.
+# communes would be one heavy download: maps of France start at, and stay above, zoom 5.
 TILE_MIN_ZOOM = 5
 FRANCE_VIEW = pdk.ViewState(latitude=46.5, longitude=2.4, zoom=5.0, min_zoom=TILE_MIN_ZOOM, max_zoom=13)
+# The national choropleth's vector tiles start one zoom in: the national view is one image.
+NATIONAL_TILES_MIN_ZOOM = 6
 
 
 class CompactDeck(pdk.Deck):
@@ -31,14 +34,23 @@ def offline_deck(**kwargs) -> pdk.Deck:
     return CompactDeck(map_provider=None, **kwargs)
 
 
-def commune_tiles_layer(tiles_url: str, indicator: MapIndicator) -> pdk.Layer:
+def national_layers(tiles_url: str, indicator: MapIndicator) -> list[pdk.Layer]:
+    """The national choropleth: one image of France at the national view (it paints with the
+    page, where 35,000 vector polygons took seconds without a GPU), then vector tiles, with
+    their tooltips, from zoom 6."""
+    overview = pdk.Layer("BitmapLayer", id=f"france-{indicator.key}", image=f"{tiles_url}/national/{indicator.key}.png",
+                         bounds=list(BOUNDS_LONLAT))
+    return [overview, commune_tiles_layer(tiles_url, indicator, min_zoom=NATIONAL_TILES_MIN_ZOOM)]
+
+
+def commune_tiles_layer(tiles_url: str, indicator: MapIndicator, min_zoom: int = TILE_MIN_ZOOM) -> pdk.Layer:
     return pdk.Layer(
         "MVTLayer",
         data=f"{tiles_url}/communes/{indicator.key}/{{z}}/{{x}}/{{y}}.pbf",
         id=f"communes-{indicator.key}",
-        min_zoom=TILE_MIN_ZOOM,
+        min_zoom=min_zoom,
         max_zoom=12,
-        get_fill_color="[properties.r, properties.g, properties.b, 220]",
+        get_fill_color="[properties.r, properties.g, properties.b, 255]",
         get_line_color=[255, 255, 255, 50],
         line_width_min_pixels=0,
         pickable=True,

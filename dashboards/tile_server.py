@@ -1,8 +1,9 @@
 """A small HTTP endpoint serving commune vector tiles for the national maps.
 
 `GET /communes/<indicator>/<z>/<x>/<y>.pbf` answers a gzipped Mapbox vector tile made by
-PostGIS. Tiles are kept in memory for a while: national tiles cost a few hundred ms to make
-and every visitor asks for the same few. Reads go through the read-only role.
+PostGIS; `GET /national/<indicator>.png` the national choropleth as one image, for the first
+paint. Both are kept in memory for a while: they cost up to a second to make and every visitor
+asks for the same few. Reads go through the read-only role.
 
 `GET /workers/mvt-worker.js` serves the loaders.gl worker that parses these tiles in the
 browser. Streamlit's deck.gl bundle ships only the worker-side MVT loader (no in-page parser),
@@ -23,13 +24,15 @@ import psycopg
 
 from geodata import db
 from observatory.map_indicators import MAP_INDICATORS
+from observatory.national_image import render_national_png
 from observatory.tiles import commune_tile
 
 TILE_PATH = re.compile(r"^/communes/(?P<indicator>[a-z_0-9]+)/(?P<z>\d+)/(?P<x>\d+)/(?P<y>\d+)\.pbf$")
+NATIONAL_PATH = re.compile(r"^/national/(?P<indicator>[a-z_0-9]+)\.png$")
 CACHE_SECONDS = 600
 CACHE_TILES = 2000
 # Tiles that cover metropolitan France at national zooms: made before the first visitor asks.
-WARM_TILES = [(5, x, y) for x in (15, 16) for y in (10, 11, 12)]
+WARM_TILES = [(6, x, y) for x in (31, 32, 33) for y in (21, 22, 23)]
 # Must be the loaders.gl version bundled by Streamlit (see dashboards/vendor/loaders.gl/).
 MVT_WORKER_PATH = "/workers/mvt-worker.js"
 MVT_WORKER = Path(__file__).resolve().parent / "vendor" / "loaders.gl" / "mvt-worker-4.4.3.js"
@@ -82,7 +85,16 @@ class TileServer(ThreadingHTTPServer):
             self.cache.put(key, cached)
         return cached
 
+    def national_image(self, indicator_key: str) -> bytes:
+        key = (indicator_key, "national")
+        cached = self.cache.get(key)
+        if cached is None:
+            cached = render_national_png(self.connection(), MAP_INDICATORS[indicator_key])
+            self.cache.put(key, cached)
+        return cached
+
     def warm(self, indicator_key: str = "density") -> None:
+        self.national_image(indicator_key)
         for z, x, y in WARM_TILES:
             self.tile(indicator_key, z, x, y)
 
@@ -95,6 +107,9 @@ class TileHandler(BaseHTTPRequestHandler):
             return self._answer(200, b"ok", "text/plain")
         if self.path == MVT_WORKER_PATH:
             return self._answer(200, self.server.mvt_worker, "text/javascript", gzipped=True)
+        national = NATIONAL_PATH.match(self.path.split("?")[0])
+        if national and national["indicator"] in MAP_INDICATORS:
+            return self._answer(200, self.server.national_image(national["indicator"]), "image/png")
         match = TILE_PATH.match(self.path.split("?")[0])
         if not match or match["indicator"] not in MAP_INDICATORS:
             return self._answer(404, b"unknown tile path or indicator", "text/plain")

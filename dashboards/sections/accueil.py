@@ -3,7 +3,7 @@ import streamlit as st
 
 from dashboards.data import engine, tiles_available, tiles_url
 from dashboards.format import number
-from dashboards.maps import FRANCE_VIEW, commune_tiles_layer, legend_html, offline_deck
+from dashboards.maps import FRANCE_VIEW, legend_html, national_layers, offline_deck
 from observatory.communes import search_communes
 from observatory.map_indicators import MAP_INDICATORS
 
@@ -34,9 +34,10 @@ with map_column:
         st.warning(f"La carte nationale est indisponible : le serveur de tuiles ({url}) ne répond pas. "
                    "Lancez-le avec `observatory serve`.")
     st.pydeck_chart(offline_deck(
-        layers=[commune_tiles_layer(url, indicator)],
+        layers=national_layers(url, indicator),
         initial_view_state=FRANCE_VIEW,
         tooltip={"html": "<b>{nom}</b> ({code})<br/>{value} " + indicator.unit},
     ), height=620, key="national-map")
     st.markdown(legend_html(indicator), unsafe_allow_html=True)
-    st.caption(f"Source : {indicator.source}. Fond de carte absent : les communes seules dessinent la France.")
+    st.caption(f"Source : {indicator.source}. Zoomez pour voir les communes une à une, avec leur valeur au "
+               "survol. Fond de carte absent : les communes seules dessinent la France.")

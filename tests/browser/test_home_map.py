@@ -1,4 +1,4 @@
-"""The home page in headless Chromium: the national MVT map paints, offline, and search leads to a commune.
+"""The home page in headless Chromium: the national map paints, offline, and search leads to a commune.
 
 Runs the real tile server and Streamlit on free ports against the reference database. What an
 AppTest cannot see is checked here: the tiles are fetched and parsed in the browser (loaders.gl
@@ -18,32 +18,41 @@ pytestmark = BROWSER_TEST
 def test_home_map_paints_communes_offline_and_search_opens_the_commune(app_url: str, browser) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    tiles_ok, outside = [], []
-    page.on("response", lambda r: "/communes/" in r.url and r.url.endswith(".pbf")
-            and r.status == 200 and tiles_ok.append(r.url))
+    tiles_ok, images_ok, outside = [], [], []
+    page.on("response", lambda r: r.status == 200 and (
+        tiles_ok.append(r.url) if "/communes/" in r.url and r.url.endswith(".pbf")
+        else images_ok.append(r.url) if "/national/" in r.url else None))
     page.on("request", lambda r: urlparse(r.url).scheme in ("http", "https", "ws", "wss")
             and urlparse(r.url).hostname not in ("127.0.0.1", "localhost") and outside.append(r.url))
 
     page.goto(app_url)
     canvas = page.locator("canvas").first
     canvas.wait_for(timeout=60_000)
-    deadline = time.monotonic() + 30
-    share = 0.0
-    # The map is drawn once the z5 tiles covering France have arrived and been parsed.
-    while time.monotonic() < deadline:
-        if len(tiles_ok) >= 4:
-            share = painted_share(canvas.screenshot())
-            if share > 0.3:
-                break
+    # The national view is one image of France's communes...
+    share, deadline = 0.0, time.monotonic() + 30
+    while time.monotonic() < deadline and share <= 0.3:
         time.sleep(0.5)
+        share = painted_share(canvas.screenshot())
     page.screenshot(path=SCREENSHOTS / "home.png")
     canvas.screenshot(path=SCREENSHOTS / "home-map.png")
-
-    assert len(tiles_ok) >= 4, f"tiles fetched: {tiles_ok}"
-    assert all("/communes/density/5/" in url for url in tiles_ok[:4])
+    assert any(url.endswith("/national/density.png") for url in images_ok), images_ok
     assert share > 0.3, f"only {share:.0%} of the map canvas is painted"
+    assert tiles_ok == []  # no vector tile before the user zooms in
+
+    # ...and zooming in brings the communes' vector tiles (parsed by the worker the endpoint serves).
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.3)
+    deadline = time.monotonic() + 45
+    while time.monotonic() < deadline and not tiles_ok:
+        page.mouse.wheel(0, -400)
+        time.sleep(1.5)
+    time.sleep(2)
+    canvas.screenshot(path=SCREENSHOTS / "home-map-zoomed.png")
+    assert tiles_ok and all("/communes/density/" in url for url in tiles_ok), tiles_ok
+    assert min(int(url.split("/")[-3]) for url in tiles_ok) >= 6
     assert outside == [], f"requests left the machine: {outside}"
 
+    page.goto(app_url)
     page.get_by_label("Nom ou code postal").fill("Lille")
     page.keyboard.press("Enter")
     page.get_by_role("link", name="Lille (59)").first.click()

@@ -18,9 +18,10 @@ def test_home_shows_the_national_map_with_its_legend(app_env):
     assert not at.exception
     assert at.title[0].value == "Observatoire de la transition locale"
     deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-    layer = deck["layers"][0]
-    assert layer["@@type"] == "MVTLayer"
-    assert layer["data"].endswith("/communes/density/{z}/{x}/{y}.pbf")
+    overview, tiles = deck["layers"]
+    assert overview["@@type"] == "BitmapLayer" and overview["image"].endswith("/national/density.png")
+    assert tiles["@@type"] == "MVTLayer" and tiles["minZoom"] == 6
+    assert tiles["data"].endswith("/communes/density/{z}/{x}/{y}.pbf")
     legend = " ".join(m.value for m in at.markdown)
     assert "Densité de population" in legend and "1\u202f000 et plus" in legend
     assert any("serveur de tuiles" in w.value for w in at.warning)
