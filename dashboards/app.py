@@ -10,6 +10,8 @@ import streamlit as st
 SECTIONS = Path(__file__).resolve().parent / "sections"
 
 st.set_page_config(page_title="Observatoire de la transition locale", page_icon="🌱", layout="wide")
+# Streamlit writes "Press Enter to apply" under text inputs, in English only: hidden.
+st.html("<style>[data-testid='InputInstructions'] { display: none; }</style>")
 
 navigation = st.navigation([
     st.Page(SECTIONS / "accueil.py", title="Carte de France", icon=":material/map:", url_path="accueil", default=True),
