@@ -8,6 +8,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from geodata import db
+from observatory.peers import SizeAndDensity, size_and_density
 
 
 @st.cache_resource
@@ -27,3 +28,10 @@ def tiles_available(url: str) -> bool:
             return response.status == 200
     except OSError:
         return False
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def communes_size_and_density() -> list[SizeAndDensity]:
+    """Population and density of every commune, for "communes like mine" on each commune page."""
+    with engine().connect() as conn:
+        return size_and_density(conn)

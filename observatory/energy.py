@@ -21,6 +21,16 @@ FCU_SOURCE = "fcu-opendata"
 FAST_CHARGER_SCORE_RANGE_KM = 20.0
 SCORE_COLUMNS = ("score_charging_density", "score_fast_charging_access", "score_heat_network",
                  "score_heat_potential")
+# Columns of core.commune_energy copied as computed; the combined potential follows them.
+INDICATOR_COLUMNS = (
+    "insee_code", "name", "departement_code", "population", "longitude", "latitude", "charging_points",
+    "charging_stations", "points_per_1000_inhabitants", "installed_power_kw", "fast_dc_points",
+    "fast_dc_share_pct", "nearest_fast_charger_km", "points_by_year", "heat_layer_available",
+    "heat_network_present", "heat_network_count", "heat_network_length_km", "heat_networks",
+    "best_renewable_share_pct", "lowest_co2_kg_per_kwh", "in_priority_perimeter", "ecoreseau_label",
+    "ecoreseau_label_basis", "dept_heat_networks", "dept_renewable_share_pct",
+    "dept_potential_dwellings_100m", "dept_potential_dwellings_per_1000", *SCORE_COLUMNS,
+)
 
 REFRESH_SQL = f"""
 WITH base AS (
@@ -132,28 +142,10 @@ scored AS (
                CASE WHEN heat_network_present THEN 100 WHEN in_priority_perimeter THEN 50 ELSE 0 END END
                AS score_heat_network
     FROM indicators i)
-INSERT INTO core.commune_energy (
-    insee_code, name, departement_code, population, longitude, latitude, charging_points,
-    charging_stations, points_per_1000_inhabitants, installed_power_kw, fast_dc_points,
-    fast_dc_share_pct, nearest_fast_charger_km, points_by_year, heat_layer_available,
-    heat_network_present, heat_network_count, heat_network_length_km, heat_networks,
-    best_renewable_share_pct, lowest_co2_kg_per_kwh, in_priority_perimeter, ecoreseau_label,
-    ecoreseau_label_basis, dept_heat_networks, dept_renewable_share_pct,
-    dept_potential_dwellings_100m, dept_potential_dwellings_per_1000, score_charging_density,
-    score_fast_charging_access, score_heat_network, score_heat_potential,
-    energy_commons_potential, components_used)
-SELECT insee_code, name, departement_code, population, longitude, latitude, charging_points,
-       charging_stations, points_per_1000_inhabitants, installed_power_kw, fast_dc_points,
-       fast_dc_share_pct, nearest_fast_charger_km, points_by_year, heat_layer_available,
-       heat_network_present, heat_network_count, heat_network_length_km, heat_networks,
-       best_renewable_share_pct, lowest_co2_kg_per_kwh, in_priority_perimeter, ecoreseau_label,
-       ecoreseau_label_basis, dept_heat_networks, dept_renewable_share_pct,
-       dept_potential_dwellings_100m, dept_potential_dwellings_per_1000, score_charging_density,
-       score_fast_charging_access, score_heat_network, score_heat_potential,
-       (SELECT avg(s) FROM unnest(ARRAY[score_charging_density, score_fast_charging_access,
-                                        score_heat_network, score_heat_potential]) AS s),
-       (SELECT count(s) FROM unnest(ARRAY[score_charging_density, score_fast_charging_access,
-                                          score_heat_network, score_heat_potential]) AS s)
+INSERT INTO core.commune_energy ({", ".join(INDICATOR_COLUMNS)}, energy_commons_potential, components_used)
+SELECT {", ".join(INDICATOR_COLUMNS)},
+       (SELECT avg(s) FROM unnest(ARRAY[{", ".join(SCORE_COLUMNS)}]) AS s),
+       (SELECT count(s) FROM unnest(ARRAY[{", ".join(SCORE_COLUMNS)}]) AS s)
 FROM scored
 """
 

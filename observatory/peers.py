@@ -208,10 +208,13 @@ def size_and_density(conn: sa.Connection) -> list[SizeAndDensity]:
             for r in conn.execute(SIZE_AND_DENSITY)]
 
 
-def nearest(conn: sa.Connection, insee_code: str, k: int = NEAREST_DEFAULT) -> PeerGroup:
+def nearest(conn: sa.Connection, insee_code: str, k: int = NEAREST_DEFAULT, *,
+            communes: Sequence[SizeAndDensity] | None = None) -> PeerGroup:
+    """`communes` is `size_and_density(conn)`, which a caller may keep between requests
+    (35,000 rows: reading them is most of the cost)."""
     commune = _target(conn, insee_code)
     try:
-        found = nearest_on_size_and_density(insee_code, size_and_density(conn), k)
+        found = nearest_on_size_and_density(insee_code, communes or size_and_density(conn), k)
     except LookupError:
         return _alone("nearest", commune, "n'a pas d'habitant ou de densité connue")
     return PeerGroup("nearest", insee_code,

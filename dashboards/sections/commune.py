@@ -5,7 +5,7 @@ from dashboards.components.energy_panel import show_energy_panel
 from dashboards.components.export import offer_commune_downloads
 from dashboards.components.pact_panel import show_pact_panel
 from dashboards.components.provenance import show_provenance
-from dashboards.data import engine
+from dashboards.data import communes_size_and_density, engine
 from dashboards.format import number
 from dashboards.maps import contour_layer, offline_deck, view_around
 from observatory.communes import commune_profile, search_communes
@@ -35,7 +35,7 @@ st.title(profile["name"])
 st.caption(f"Code Insee {profile['insee_code']} · {profile['departement']} ({profile['departement_code']})"
            f" · {profile['region'] or 'hors région'}")
 with engine().connect() as conn:
-    similar = nearest(conn, profile["insee_code"], k=3).peers
+    similar = nearest(conn, profile["insee_code"], k=3, communes=communes_size_and_density()).peers
 compare_link, ranking_link = st.columns(2)
 compare_link.page_link("sections/comparer.py", label="Comparer avec des communes semblables", icon=":material/compare_arrows:",
                        query_params={"codes": ",".join((profile["insee_code"], *similar))})

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.components.compare import FRENCH_AXIS, OKABE_ITO, bar_chart, pick_commune
-from dashboards.data import engine
+from dashboards.data import communes_size_and_density, engine
 from dashboards.format import number
 from observatory.peers import known_codes, nearest
 from observatory.rankings import INDICATORS, indicator_values
@@ -45,7 +45,7 @@ def suggest_peers() -> None:
     codes = selected_codes()
     room = min(3, MAX_COMMUNES - len(codes))
     with engine().connect() as conn:
-        similar = nearest(conn, codes[0], k=room + len(codes)).peers
+        similar = nearest(conn, codes[0], k=room + len(codes), communes=communes_size_and_density()).peers
     set_codes([*codes, *[c for c in similar if c not in codes][:room]])
 
 

@@ -33,21 +33,15 @@ from geodata.sources.irve.schema import (
     validate,
 )
 
-CONSOLIDATED = SourceFile(
-    name="irve-statique",
-    # The dataset's stable resource link: it always serves the latest daily consolidation.
-    url="https://www.data.gouv.fr/fr/datasets/r/eb76d20a-8501-400e-b336-d85724de5435",
-    mirror_path="irve/consolidation-etalab-schema-irve-statique-v-2.3.1.csv",
-    vintage="daily",
-    licence="Licence Ouverte 2.0",
-)
-DERIVED_EXTRACT = SourceFile(
-    name="irve-statique",
-    url="https://www.data.gouv.fr/fr/datasets/r/eb76d20a-8501-400e-b336-d85724de5435",
-    mirror_path="irve/irve-statique-2025-10-25-derived.parquet",
-    vintage="2025-10-25",
-    licence="Licence Ouverte 2.0",
-)
+# The dataset's stable resource link: it always serves the latest daily consolidation.
+CONSOLIDATED_URL = "https://www.data.gouv.fr/fr/datasets/r/eb76d20a-8501-400e-b336-d85724de5435"
+CONSOLIDATED = SourceFile(name="irve-statique", url=CONSOLIDATED_URL,
+                          mirror_path="irve/consolidation-etalab-schema-irve-statique-v-2.3.1.csv",
+                          vintage="daily", licence="Licence Ouverte 2.0")
+# The mirror's extract of that file (no point id, no INSEE code): same producer, same URL.
+DERIVED_EXTRACT = SourceFile(name="irve-statique", url=CONSOLIDATED_URL,
+                             mirror_path="irve/irve-statique-2025-10-25-derived.parquet",
+                             vintage="2025-10-25", licence="Licence Ouverte 2.0")
 SCHEMA = SourceFile(
     name="irve-schema-statique",
     url="https://raw.githubusercontent.com/etalab/schema-irve/v2.3.0/statique/schema-statique.json",
