@@ -130,11 +130,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def print_table(rows) -> None:
-    header = ("data", "rows", "IRVE read+validate", "attribute+write", "IRVE total",
+    header = ("data", "rows", "IRVE read+validate", "attribute", "write", "IRVE total",
               "naive read", "sjoin", "to_postgis", "naive total", "speed-up")
     lines = [header]
     for times, n, ours, naive in rows:
-        lines.append((f"x{times}", f"{n:,}", *(f"{ours[k]:.2f} s" for k in ("read_validate", "attribute_write", "total")),
+        lines.append((f"x{times}", f"{n:,}", *(f"{ours[k]:.2f} s" for k in ("read_validate", "attribute", "write", "total")),
                       *(f"{naive[k]:.2f} s" for k in ("read", "sjoin", "to_postgis", "total")),
                       f"{naive['total'] / ours['total']:.1f}x"))
     widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]

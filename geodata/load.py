@@ -107,7 +107,7 @@ def publish(
         conn.execute(sql.SQL("CREATE TEMP TABLE staging ({}) ON COMMIT DROP").format(
             sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t))
                                for n, t in staging_columns)))
-        _copy_into_staging(conn, names, rows)
+        copy_rows(conn, "staging", names, rows)
         for check in checks:
             problem = check(conn)
             if problem:
@@ -128,17 +128,20 @@ def publish(
     return report
 
 
-def _copy_into_staging(conn: psycopg.Connection, names: list[str], rows) -> None:
+def copy_rows(conn: psycopg.Connection, table: str | sql.Composable, names: Sequence[str],
+              rows: Iterable[Sequence] | pa.Table) -> None:
+    """`COPY` rows (tuples, or an Arrow table with `names` as its columns) into `table`."""
     columns = sql.SQL(", ").join(map(sql.Identifier, names))
+    target = table if isinstance(table, sql.Composable) else sql.Identifier(table)
     if isinstance(rows, pa.Table):
         buffer = pa.BufferOutputStream()
         pacsv.write_csv(rows, buffer, pacsv.WriteOptions(include_header=False, batch_size=1 << 16))
-        with conn.cursor().copy(sql.SQL("COPY staging ({}) FROM STDIN WITH (FORMAT csv)").format(columns)) as copy:
+        with conn.cursor().copy(sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(target, columns)) as copy:
             data = memoryview(buffer.getvalue())
             for start in range(0, len(data), 1 << 22):
                 copy.write(data[start:start + (1 << 22)])
         return
-    with conn.cursor().copy(sql.SQL("COPY staging ({}) FROM STDIN").format(columns)) as copy:
+    with conn.cursor().copy(sql.SQL("COPY {} ({}) FROM STDIN").format(target, columns)) as copy:
         for row in rows:
             copy.write_row(row)
 

@@ -1,11 +1,14 @@
 """Which commune a point lies in: one spatial query for the pipeline and for users.
 
-Points (Lambert-93 x/y) in a table (the load's staging table, or a temporary table of the
-user's points) are matched in PostGIS against
-`core.commune_boundary.geom` through its GIST index: first the commune whose contour
-contains the point; else, for points in the slivers that simplified contours leave between
-neighbours or along the coast, the nearest commune within `tolerance_m`, counted apart.
-Points farther than that from every contour stay without commune, and are reported.
+Points (Lambert-93 x/y) are matched in PostGIS against `core.commune_boundary.geom`
+through its GIST index: first the commune whose contour contains the point; else, for
+points in the slivers that simplified contours leave between neighbours or along the
+coast, the nearest commune within `tolerance_m`, counted apart. Points farther than that
+from every contour stay without commune, and are reported.
+
+Each distinct position is matched once: a station's points share one position (the
+national file has about 5 points per position), so the cost follows the number of
+stations, not of points, and the points take their position's answer back in Python.
 """
 from __future__ import annotations
 
@@ -13,48 +16,80 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import psycopg
 from psycopg import sql
 
-from geodata.models.base import STORAGE_SRID
+from geodata.conventions import CORE_SCHEMA, STORAGE_SRID
+from geodata.load import copy_rows
 
 SLIVER_TOLERANCE_M = 500.0
 CONTAINS, NEAREST = "contains", "nearest"
 
-# Positions are matched once each: a station's points share one position (the national
-# file has about 5 points per position), and repeated loads of the same points cost no more.
-_MATCH = """
-    WITH position AS (SELECT DISTINCT x, y FROM {points}),
-    located AS (
-        SELECT q.x, q.y, g.geom,
-               coalesce(inside.insee_code, near.insee_code) AS insee_code,
-               CASE WHEN inside.insee_code IS NOT NULL THEN 'contains'
-                    WHEN near.insee_code IS NOT NULL THEN 'nearest' END AS attribution
-        FROM position q
-        CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(q.x, q.y), {srid}) AS geom) g
-        LEFT JOIN LATERAL (
-            -- a point on a shared border touches two contours: take one, always the same
-            SELECT b.insee_code FROM core.commune_boundary b
-            WHERE ST_Intersects(b.geom, g.geom) ORDER BY b.insee_code LIMIT 1) inside ON true
-        LEFT JOIN LATERAL (
-            SELECT b.insee_code FROM core.commune_boundary b
-            WHERE inside.insee_code IS NULL AND ST_DWithin(b.geom, g.geom, {tolerance})
-            ORDER BY ST_Distance(b.geom, g.geom), b.insee_code LIMIT 1) near ON true)
-    SELECT p.*, l.geom, l.insee_code, c.name AS commune_name, l.attribution
-    FROM {points} p
-    JOIN located l ON l.x = p.x AND l.y = p.y
-    LEFT JOIN core.commune c ON c.insee_code = l.insee_code
+# Two statements in one: the contours that contain each position (a plain join, which
+# PostgreSQL can split over parallel workers), then, for the positions left without one,
+# the nearest contour within the tolerance (a few dozen positions).
+_LOCATE = """
+    WITH inside AS (
+        -- a point on a shared border touches two contours: take one, always the same
+        SELECT q.idx, min(b.insee_code) AS insee_code
+        FROM {positions} q
+        JOIN core.commune_boundary b ON ST_Intersects(b.geom, ST_SetSRID(ST_MakePoint(q.x, q.y), {srid}))
+        GROUP BY q.idx)
+    SELECT idx, insee_code, 'contains' FROM inside
+    UNION ALL
+    SELECT q.idx, near.insee_code, 'nearest'
+    FROM {positions} q
+    CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(q.x, q.y), {srid}) AS geom) g
+    CROSS JOIN LATERAL (
+        SELECT b.insee_code FROM core.commune_boundary b
+        WHERE ST_DWithin(b.geom, g.geom, {tolerance})
+        ORDER BY ST_Distance(b.geom, g.geom), b.insee_code LIMIT 1) near
+    WHERE NOT EXISTS (SELECT FROM inside i WHERE i.idx = q.idx)
 """
+# The planner sees a small table and cheap index lookups, and would not start workers for
+# 31,000 positions; it is the contour tests that cost (20 us each): split them anyway.
+_PARALLEL = ("SET LOCAL parallel_setup_cost = 0", "SET LOCAL parallel_tuple_cost = 0.0001",
+             "SET LOCAL min_parallel_table_scan_size = 0")
 
 
-def attribution_query(points: str, *, tolerance_m: float = SLIVER_TOLERANCE_M) -> sql.Composed:
-    """`SELECT` every column of the table `points` (which has Lambert-93 `x`, `y`), plus
-    `geom`, `insee_code`, `commune_name` and `attribution` ('contains', 'nearest' or NULL).
+@dataclass
+class Located:
+    """The commune of each point, in input order (None where there is none)."""
 
-    The one matching rule: the pipeline inserts from it, the user command reads from it.
+    insee_code: np.ndarray
+    attribution: np.ndarray
+    positions: int
+
+
+def locate(conn: psycopg.Connection, x: np.ndarray, y: np.ndarray, *,
+           tolerance_m: float = SLIVER_TOLERANCE_M) -> Located:
+    """Match points given in Lambert-93 (EPSG:2154) to communes: the one matching rule,
+    used by the pipeline before it publishes and by `observatory attribute`.
+
+    The positions go to a table of this transaction only, unlogged, and not temporary
+    because parallel workers cannot read a session's temporary tables.
     """
-    return sql.SQL(_MATCH).format(points=sql.Identifier(points), srid=sql.Literal(STORAGE_SRID),
-                                  tolerance=sql.Literal(float(tolerance_m)))
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    position_of_point, positions = pd.factorize(x + 1j * y)
+    insee_code = np.full(len(positions), None, dtype=object)
+    attribution = np.full(len(positions), None, dtype=object)
+    table = sql.Identifier(CORE_SCHEMA, f"located_position_{conn.info.backend_pid}")
+    with conn.transaction():
+        without_jit(conn)
+        for setting in _PARALLEL:
+            conn.execute(setting)
+        conn.execute(sql.SQL("CREATE UNLOGGED TABLE {} (idx integer, x float8, y float8)").format(table))
+        copy_rows(conn, table, ("idx", "x", "y"),
+                  pa.table([np.arange(len(positions), dtype=np.int32), positions.real, positions.imag],
+                           names=["idx", "x", "y"]))
+        query = sql.SQL(_LOCATE).format(positions=table, srid=sql.Literal(STORAGE_SRID),
+                                        tolerance=sql.Literal(float(tolerance_m)))
+        for idx, code, method in conn.execute(query):
+            insee_code[idx], attribution[idx] = code, method
+        conn.execute(sql.SQL("DROP TABLE {}").format(table))
+    return Located(insee_code[position_of_point], attribution[position_of_point], len(positions))
 
 
 def without_jit(conn: psycopg.Connection) -> None:
@@ -91,22 +126,13 @@ class Attribution:
 
 def attribute_points(conn: psycopg.Connection, x: np.ndarray, y: np.ndarray, *,
                      tolerance_m: float = SLIVER_TOLERANCE_M) -> pd.DataFrame:
-    """The commune of each point given in Lambert-93 (EPSG:2154) coordinates, in input
-    order: columns insee_code, commune_name, attribution (None when in no commune)."""
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    without_jit(conn)
-    conn.execute("DROP TABLE IF EXISTS pg_temp.attribution_point")
-    conn.execute("CREATE TEMP TABLE attribution_point (idx integer, x float8, y float8)")
-    with conn.cursor().copy("COPY attribution_point (idx, x, y) FROM STDIN") as copy:
-        for row in zip(range(len(x)), x.tolist(), y.tolist()):
-            copy.write_row(row)
-    query = sql.SQL("SELECT idx, insee_code, commune_name, attribution FROM ({}) a").format(
-        attribution_query("attribution_point", tolerance_m=tolerance_m))
-    rows = conn.execute(query).fetchall()
-    conn.execute("DROP TABLE pg_temp.attribution_point")
-    frame = pd.DataFrame(rows, columns=["idx", "insee_code", "commune_name", "attribution"], dtype=object)
-    return frame.sort_values("idx", key=lambda idx: idx.astype(int)).drop(columns="idx").reset_index(drop=True)
+    """`locate`, with the commune's name: columns insee_code, commune_name, attribution."""
+    located = locate(conn, x, y, tolerance_m=tolerance_m)
+    names = dict(conn.execute("SELECT insee_code, name FROM core.commune WHERE insee_code = ANY(%s)",
+                              (sorted({c for c in located.insee_code if c is not None}),)).fetchall())
+    return pd.DataFrame({"insee_code": located.insee_code,
+                         "commune_name": [names.get(code) for code in located.insee_code],
+                         "attribution": located.attribution}, dtype=object)
 
 
 def declared_code_agreement(conn: psycopg.Connection) -> dict:
