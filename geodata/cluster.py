@@ -152,6 +152,12 @@ def _initdb(pgdata: Path, bindir: Path) -> None:
         "maintenance_work_mem = 512MB",
         "max_wal_size = 4GB",
         "synchronous_commit = off",
+        # Nothing replicates from or archives this private cluster. With minimal WAL, a load
+        # that truncates and refills a table in one transaction writes no WAL for it (the
+        # PostgreSQL manual's advice for bulk loads): 1.5 M charging points insert in 1.7 s
+        # instead of 2.7 s.
+        "wal_level = minimal",
+        "max_wal_senders = 0",
     ]
     conf = pgdata / "postgresql.conf"
     _run(["sh", "-c", f"printf '%s\\n' {' '.join(repr(s) for s in settings)} >> {conf}"],
