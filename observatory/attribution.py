@@ -26,9 +26,9 @@ from geodata.load import copy_rows
 SLIVER_TOLERANCE_M = 500.0
 CONTAINS, NEAREST = "contains", "nearest"
 
-# Two statements in one: the contours that contain each position (a plain join, which
-# PostgreSQL can split over parallel workers), then, for the positions left without one,
-# the nearest contour within the tolerance (a few dozen positions).
+# Two steps in one statement: the contours that contain each position (a plain join, which
+# PostgreSQL can split over parallel workers, unlike a LATERAL ... LIMIT 1), then, for the
+# positions left without one, the nearest contour within the tolerance (a few dozen).
 _LOCATE = """
     WITH inside AS (
         -- a point on a shared border touches two contours: take one, always the same
@@ -48,7 +48,7 @@ _LOCATE = """
     WHERE NOT EXISTS (SELECT FROM inside i WHERE i.idx = q.idx)
 """
 # The planner sees a small table and cheap index lookups, and would not start workers for
-# 31,000 positions; it is the contour tests that cost (20 us each): split them anyway.
+# 31,000 positions; yet each lookup in the contours' GIST index costs about 17 us: split.
 _PARALLEL = ("SET LOCAL parallel_setup_cost = 0", "SET LOCAL parallel_tuple_cost = 0.0001",
              "SET LOCAL min_parallel_table_scan_size = 0")
 
@@ -67,8 +67,9 @@ def locate(conn: psycopg.Connection, x: np.ndarray, y: np.ndarray, *,
     """Match points given in Lambert-93 (EPSG:2154) to communes: the one matching rule,
     used by the pipeline before it publishes and by `observatory attribute`.
 
-    The positions go to a table of this transaction only, unlogged, and not temporary
-    because parallel workers cannot read a session's temporary tables.
+    The positions go to a table created and dropped inside this transaction (so no other
+    session ever sees it), unlogged, and not temporary because parallel workers cannot read
+    a session's temporary tables.
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)

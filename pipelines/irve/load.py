@@ -36,13 +36,14 @@ class ChargingLoad:
     report: LoadReport
     read: IrveRead
     attribution: Attribution
+    positions: int
     agreement: dict
     without_commune: list[dict]
     timings: dict
 
     def metadata(self) -> dict:
         return {**self.report.as_metadata(), **self.attribution.summary(),
-                "declared_code": self.agreement, "notes": "; ".join(self.read.notes),
+                "distinct_positions": self.positions, "declared_code": self.agreement, "notes": "; ".join(self.read.notes),
                 "timings_s": {k: round(v, 3) for k, v in self.timings.items()}}
 
 
@@ -97,4 +98,5 @@ def load_charging_points(conn: psycopg.Connection, data: Fetched, schema: Fetche
         timings["write"] = time.perf_counter() - started
         agreement = declared_code_agreement(conn)
     attribution = Attribution.of(pd.Series(located.attribution))
-    return ChargingLoad(report, read, attribution, agreement, found["without_commune"], timings)
+    return ChargingLoad(report, read, attribution, located.positions, agreement, found["without_commune"],
+                        timings)

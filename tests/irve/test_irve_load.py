@@ -7,7 +7,7 @@ import numpy as np
 
 from geodata.sources.fetch import Fetched, fetch
 from geodata.sources.irve.reader import DERIVED_EXTRACT, SCHEMA
-from observatory.attribution import Attribution, attribute_points
+from observatory.attribution import Attribution, attribute_points, locate
 from pipelines.irve.load import SOURCE, load_charging_points
 
 from .files import point
@@ -74,6 +74,24 @@ def test_points_in_a_sliver_take_the_nearest_commune(pg):
     assert found["commune_name"].tolist() == ["Ouessant", None, "Paris"]
     summary = Attribution.of(found["attribution"])
     assert (summary.contained, summary.nearest, summary.unattributed) == (1, 1, 1)
+
+
+def test_a_point_on_a_shared_border_always_takes_the_same_commune(pg):
+    # A vertex of Paris's contour that Boulogne-Billancourt's contour also touches.
+    x, y, codes = pg.execute("""
+        SELECT ST_X(v.p), ST_Y(v.p), array_agg(b.insee_code ORDER BY b.insee_code)
+        FROM (SELECT (ST_DumpPoints(geom)).geom AS p FROM core.commune_boundary
+              WHERE insee_code = '92012') AS v
+        JOIN core.commune_boundary b ON ST_Intersects(b.geom, v.p)
+        GROUP BY 1, 2 HAVING count(*) > 1 ORDER BY 1, 2 LIMIT 1""").fetchone()
+    assert len(codes) > 1
+    # The same position three times, among others: matched once, answered for each point.
+    located = locate(pg, np.array([x, 652_000.0, x, x]), np.array([y, 6_862_000.0, y, y]))
+    assert located.insee_code.tolist() == [codes[0], "75056", codes[0], codes[0]]
+    assert located.attribution.tolist() == ["contains"] * 4
+    assert located.positions == 2
+    # The lookup table lived inside the transaction only.
+    assert pg.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'located_position%'").fetchone()[0] == 0
 
 
 def test_public_view_is_documented(pg):
