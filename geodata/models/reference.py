@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from geoalchemy2 import Geometry
-from sqlalchemy import ARRAY, Float, Integer, String, Text
+from sqlalchemy import ARRAY, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from geodata.models.base import DISPLAY_SRID, STORAGE_SRID, Base
@@ -69,16 +69,24 @@ class CommuneContour(Base):
     geom = mapped_column(Geometry("MULTIPOLYGON", srid=STORAGE_SRID, spatial_index=True), nullable=False)
 
 
+# Which commune a point lies in is one probe of this index per position. Pages filled to
+# 20 % (a tree built by splits, not by sorting) hold fewer boxes to test per page visited:
+# 31,000 probes took 265 ms instead of 560 ms, for an index of 8 MB instead of 1.6 MB.
+COMMUNE_LOOKUP_INDEX = {"fillfactor": 20, "buffering": "on"}
+
+
 class CommuneBoundary(Base):
     """The geometry of a current commune, contours of merged communes dissolved into it."""
 
     __tablename__ = "commune_boundary"
+    __table_args__ = (Index("idx_commune_boundary_geom", "geom", postgresql_using="gist",
+                            postgresql_with=COMMUNE_LOOKUP_INDEX),)
     # No foreign key: each published table is replaced by its own load; the pipeline's
     # checks hold the references together.
     insee_code: Mapped[str] = mapped_column(INSEE_CODE, primary_key=True)
     contour_codes: Mapped[list[str]] = mapped_column(ARRAY(String(5)))
     area_km2: Mapped[float] = mapped_column(Float)
-    geom = mapped_column(Geometry("MULTIPOLYGON", srid=STORAGE_SRID, spatial_index=True), nullable=False)
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=STORAGE_SRID, spatial_index=False), nullable=False)
     # Simplified once by the pipeline for maps, never per request.
     geom_display = mapped_column(Geometry("MULTIPOLYGON", srid=DISPLAY_SRID, spatial_index=True), nullable=False)
     centroid = mapped_column(Geometry("POINT", srid=STORAGE_SRID, spatial_index=False), nullable=False)

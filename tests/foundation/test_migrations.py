@@ -27,3 +27,11 @@ def test_public_views_are_documented(conn):
     views = set(conn.execute(sa.text(
         "SELECT table_name FROM information_schema.views WHERE table_schema = 'observatory'")).scalars())
     assert {"commune", "departement", "region", "epci"} <= views
+
+
+def test_contour_loads_keep_the_lookup_index_options(pg):
+    # The contours were loaded after the migrations: publish rebuilt the index from its
+    # definition, which must still carry the options the point lookups are fast with.
+    definition = pg.execute(
+        "SELECT pg_get_indexdef('core.idx_commune_boundary_geom'::regclass)").fetchone()[0]
+    assert "fillfactor='20'" in definition and "buffering=on" in definition.replace("'", "")
