@@ -11,7 +11,7 @@ import time
 
 import psycopg
 
-from geodata.load import LoadReport, Rejected, record
+from geodata.load import LoadReport, Rejected, indexes_built_after, record
 from geodata.conventions import DISPLAY_SRID
 
 SOURCE = "commune-boundaries"
@@ -71,7 +71,8 @@ def harmonise(conn: psycopg.Connection, contours_vintage: str) -> LoadReport:
                                             f"contour {code} ({name}) matches no commune of the reference",
                                             {"code": code, "nom": name}))
         conn.execute("TRUNCATE core.commune_boundary, core.commune_without_boundary")
-        conn.execute(INSERT_BOUNDARIES, {"tolerance": DISPLAY_TOLERANCE_M})
+        with indexes_built_after(conn, "commune_boundary"):
+            conn.execute(INSERT_BOUNDARIES, {"tolerance": DISPLAY_TOLERANCE_M})
         conn.execute(INSERT_MISSING, {"vintage": contours_vintage})
         report.rows_loaded = conn.execute("SELECT count(*) FROM core.commune_boundary").fetchone()[0]
         # Contours dissolved with others into one commune: read, not published on their own.
