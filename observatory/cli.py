@@ -57,6 +57,11 @@ def _serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        # A second Ctrl-C while the services stop would leave them running without us;
+        # stop_services kills what has not stopped after 20 s.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        print("Stopping the observatory...", flush=True)
         services.stop_services(running)
     return 0
 
