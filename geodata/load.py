@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import psycopg
 import pyarrow as pa
@@ -21,6 +22,9 @@ from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 
 from geodata.conventions import CORE_SCHEMA
+
+if TYPE_CHECKING:
+    from geodata.sources.fetch import Fetched
 
 
 class LoadError(RuntimeError):
@@ -48,6 +52,12 @@ class LoadReport:
     source_hash: str | None = None
     vintage: str | None = None
     duration_s: float = 0.0
+
+    @classmethod
+    def for_fetched(cls, source: str, target_table: str, fetched: Fetched, **fields) -> LoadReport:
+        """A report whose provenance (URL or mirror path, hash, vintage) is that of `fetched`."""
+        return cls(source=source, target_table=target_table, source_url=fetched.location,
+                   source_hash=fetched.sha256, vintage=fetched.source.vintage, **fields)
 
     @property
     def rows_quarantined(self) -> int:
@@ -181,12 +191,11 @@ def record(conn: psycopg.Connection, report: LoadReport) -> None:
          report.source_url, report.source_hash, report.vintage),
     )
     conn.execute(f"DELETE FROM {CORE_SCHEMA}.quarantined_row WHERE source = %s", (report.source,))
-    with conn.cursor().copy(
-        f"COPY {CORE_SCHEMA}.quarantined_row (source, row_ref, reason, detail, payload) FROM STDIN"
-    ) as copy:
-        for rejected in report.rejected:
-            copy.write_row((report.source, rejected.row_ref, rejected.reason, rejected.detail,
-                            json.dumps(rejected.payload, default=str) if rejected.payload else None))
+    copy_rows(conn, sql.Identifier(CORE_SCHEMA, "quarantined_row"),
+              ["source", "row_ref", "reason", "detail", "payload"],
+              ((report.source, rejected.row_ref, rejected.reason, rejected.detail,
+                json.dumps(rejected.payload, default=str) if rejected.payload else None)
+               for rejected in report.rejected))
 
 
 def count_check(query: str, message: str) -> StagingCheck:

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from geodata.models.base import DISPLAY_SRID, STORAGE_SRID, Base
+from geodata.models.reference import INSEE_CODE
 
 SNCU_ID = String(8)    # national heat-network id, e.g. "0108C"
 
@@ -74,7 +75,7 @@ class EcoreseauLabel(Base):
     collectivite: Mapped[str] = mapped_column(Text)
     network_name: Mapped[str | None] = mapped_column(Text)
     departement_code: Mapped[str] = mapped_column(String(3))
-    insee_code: Mapped[str | None] = mapped_column(String(5), index=True)
+    insee_code: Mapped[str | None] = mapped_column(INSEE_CODE, index=True)
     epci_siren: Mapped[str | None] = mapped_column(String(9))
     match_method: Mapped[str] = mapped_column(String(16))
 
@@ -125,7 +126,7 @@ class CommuneEnergy(Base):
     """Energy indicators per current commune, materialised by the pipeline (see docs/indicators.md)."""
 
     __tablename__ = "commune_energy"
-    insee_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    insee_code: Mapped[str] = mapped_column(INSEE_CODE, primary_key=True)
     name: Mapped[str] = mapped_column(Text)
     departement_code: Mapped[str] = mapped_column(String(3), index=True)
     population: Mapped[int | None] = mapped_column(Integer)

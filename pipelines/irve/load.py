@@ -67,10 +67,9 @@ def load_charging_points(conn: psycopg.Connection, data: Fetched, schema: Fetche
     started = time.perf_counter()
     read = read_irve(data.path, schema.path)
     timings["read_validate"] = time.perf_counter() - started
-    report = LoadReport(source=SOURCE, target_table="charging_point", rows_read=read.rows_read,
-                        rows_repaired=read.rows_repaired, rows_duplicate=read.rows_duplicate,
-                        rejected=read.rejected, source_url=data.location,
-                        source_hash=data.sha256, vintage=data.source.vintage)
+    report = LoadReport.for_fetched(SOURCE, "charging_point", data, rows_read=read.rows_read,
+                                    rows_repaired=read.rows_repaired, rows_duplicate=read.rows_duplicate,
+                                    rejected=read.rejected)
     found: dict = {}
 
     def account(conn: psycopg.Connection, _report: LoadReport) -> None:

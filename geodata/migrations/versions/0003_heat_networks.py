@@ -36,12 +36,12 @@ VIEWS = {
            FROM core.heat_network n""",
         "Réseaux de chaleur existants publiés par France Chaleur Urbaine (opendata-fcu.zip, "
         "Licence Ouverte 2.0): tracés (MultiLineString) ou, sans tracé, un point. Vide quand "
-        "l''archive n''a pas pu être obtenue: voir observatory.heat_layer_status.",
+        "l'archive n'a pas pu être obtenue: voir observatory.heat_layer_status.",
         {"sncu_id": "Identifiant national SNCU du réseau (ex. 0108C; 2 premiers caractères = département)",
-         "communes_declared": "Communes d''implantation telles que publiées (noms, sans code INSEE)",
+         "communes_declared": "Communes d'implantation telles que publiées (noms, sans code INSEE)",
          "declared_length_km": "Longueur du réseau déclarée (km)",
          "trace_length_km": "Longueur du tracé publié, mesurée en Lambert-93 (km)",
-         "renewable_share_pct": "Taux d''énergies renouvelables et de récupération (EnR&R), %",
+         "renewable_share_pct": "Taux d'énergies renouvelables et de récupération (EnR&R), %",
          "co2_kg_per_kwh": "Contenu CO2 de la chaleur livrée, kg/kWh",
          "co2_lca_kg_per_kwh": "Contenu CO2 en analyse du cycle de vie, kg/kWh",
          "deliveries_mwh": "Livraisons totales de chaleur, MWh/an",
@@ -60,7 +60,7 @@ VIEWS = {
         """SELECT source, available, reason, location, checked_at FROM core.source_availability""",
         "Disponibilité des couches optionnelles à leur dernier chargement, et pourquoi une couche "
         "manque (ex. archive des tracés FCU absente du miroir et non téléchargeable).",
-        {"reason": "Pourquoi la couche n''est pas disponible (vide si elle l''est)"}),
+        {"reason": "Pourquoi la couche n'est pas disponible (vide si elle l'est)"}),
     "ecoreseau_label": (
         """SELECT l.sncu_id, l.label, l.vintage, l.collectivite, l.network_name, l.departement_code,
                   l.insee_code, c.name AS commune_name, l.epci_siren, e.name AS epci_name, l.match_method
@@ -68,19 +68,19 @@ VIEWS = {
            LEFT JOIN core.commune c ON c.insee_code = l.insee_code
            LEFT JOIN core.epci e ON e.siren = l.epci_siren""",
         "Lauréats du label Écoréseau 2025 et Écoréseau + 2025 (AMORCE, publiés par France Chaleur "
-        "Urbaine), avec la commune ou l''EPCI de la collectivité lauréate quand son nom est reconnu.",
+        "Urbaine), avec la commune ou l'EPCI de la collectivité lauréate quand son nom est reconnu.",
         {"match_method": "commune_name, epci_name ou unmatched (nom non reconnu, sans devinette)"}),
     "heat_potential_departement": (
         """SELECT p.*, s.network_count, s.renewable_share_pct
            FROM core.heat_potential_departement p
            LEFT JOIN core.heat_departement_summary s USING (departement_code)""",
         "Potentiel de raccordement par département (France Chaleur Urbaine, BDNB 2022): bâtiments "
-        "et logements par mode de chauffage à moins de distance_m mètres d''un réseau existant.",
+        "et logements par mode de chauffage à moins de distance_m mètres d'un réseau existant.",
         {"distance_m": "Distance au réseau le plus proche: 50, 100 ou 150 m",
          "dwellings_collective_gas": "Logements en chauffage collectif au gaz à moins de distance_m",
          "dwellings_collective_oil": "Logements en chauffage collectif au fioul à moins de distance_m",
          "network_count": "Nombre de réseaux de chaleur du département (2022)",
-         "renewable_share_pct": "Taux moyen d''EnR&R des réseaux du département (2022), %"}),
+         "renewable_share_pct": "Taux moyen d'EnR&R des réseaux du département (2022), %"}),
     "heat_national_figure": (
         "SELECT key, label, value, unit, published_as, source FROM core.heat_national_figure",
         "Chiffres nationaux des réseaux de chaleur publiés par France Chaleur Urbaine.",
@@ -102,12 +102,20 @@ VIEWS = {
          "heat_network_length_km": "Longueur des tracés de réseaux de chaleur dans la commune, km",
          "heat_networks": "Réseaux desservant la commune: [{sncu_id, name, renewable_share_pct, co2_kg_per_kwh, ...}]",
          "in_priority_perimeter": "La commune recoupe un périmètre de développement prioritaire",
-         "ecoreseau_label": "Label Écoréseau d''un réseau desservant la commune ou détenu par la commune",
+         "ecoreseau_label": "Label Écoréseau d'un réseau desservant la commune ou détenu par la commune",
          "ecoreseau_label_basis": "network_serving (réseau qui dessert la commune), collectivite (commune lauréate) ou epci (intercommunalité lauréate)",
-         "dept_potential_dwellings_100m": "Logements en chauffage collectif gaz ou fioul à moins de 100 m d''un réseau, dans le département",
+         "dept_potential_dwellings_100m": "Logements en chauffage collectif gaz ou fioul à moins de 100 m d'un réseau, dans le département",
          "energy_commons_potential": "Moyenne des composantes score_* disponibles (0-100); components_used dit combien",
          "components_used": "Nombre de composantes disponibles dans la moyenne",
          "geom": "Centre de la commune (centroïde du contour harmonisé), Lambert-93"}),
+    "commune_charging_year": (
+        """SELECT insee_code, extract(year FROM commissioned_on)::int AS year, count(*) AS points_commissioned
+           FROM core.charging_point
+           WHERE insee_code IS NOT NULL AND commissioned_on IS NOT NULL
+           GROUP BY 1, 2""",
+        "Points de recharge mis en service par commune et par année (date_mise_en_service), pour "
+        "suivre un mandat: avant et depuis la signature d'un pacte",
+        {}),
 }
 
 
@@ -258,23 +266,17 @@ def upgrade() -> None:
 
     for view, (select, comment, columns) in VIEWS.items():
         op.execute(f"CREATE VIEW observatory.{view} AS {select}")
-        op.execute(f"COMMENT ON VIEW observatory.{view} IS '{comment}'")
+        op.execute(f"COMMENT ON VIEW observatory.{view} IS {_literal(comment)}")
         for column, text in columns.items():
-            op.execute(f"COMMENT ON COLUMN observatory.{view}.{column} IS '{text}'")
+            op.execute(f"COMMENT ON COLUMN observatory.{view}.{column} IS {_literal(text)}")
         op.execute(f"GRANT SELECT ON observatory.{view} TO {READER}")
-    op.execute("""CREATE VIEW observatory.commune_charging_year AS
-        SELECT insee_code, extract(year FROM commissioned_on)::int AS year, count(*) AS points_commissioned
-        FROM core.charging_point
-        WHERE insee_code IS NOT NULL AND commissioned_on IS NOT NULL
-        GROUP BY 1, 2""")
-    op.execute("COMMENT ON VIEW observatory.commune_charging_year IS 'Points de recharge mis en "
-               "service par commune et par année (date_mise_en_service), pour suivre un mandat: "
-               "avant et depuis la signature d''un pacte'")
-    op.execute(f"GRANT SELECT ON observatory.commune_charging_year TO {READER}")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def downgrade() -> None:
-    op.execute("DROP VIEW IF EXISTS observatory.commune_charging_year")
     for view in reversed(list(VIEWS)):
         op.execute(f"DROP VIEW IF EXISTS observatory.{view}")
     op.drop_table("source_availability", schema="core")

@@ -18,9 +18,7 @@ def load_reference(conn: psycopg.Connection, communes: Fetched, epci: Fetched,
         raise SourceError(f"{communes.location}: no current commune in the file")
 
     def report(table: str, rows: int, fetched: Fetched) -> LoadReport:
-        return LoadReport(source=f"{SOURCE}-{table}", target_table=table, rows_read=rows,
-                          source_url=fetched.location, source_hash=fetched.sha256,
-                          vintage=fetched.source.vintage)
+        return LoadReport.for_fetched(f"{SOURCE}-{table}", table, fetched, rows_read=rows)
 
     publish(conn, report("region", len(ref.regions), regions),
             staging_columns=[("code", "varchar(3)"), ("name", "text")], rows=ref.regions)

@@ -13,9 +13,8 @@ SOURCE = "contours"
 
 def load_contours(conn: psycopg.Connection, fetched: Fetched) -> LoadReport:
     contours = read_contours(fetched.path)
-    report = LoadReport(source=SOURCE, target_table="commune_contour", rows_read=contours.rows_read,
-                        rejected=contours.rejected, source_url=fetched.location,
-                        source_hash=fetched.sha256, vintage=fetched.source.vintage)
+    report = LoadReport.for_fetched(SOURCE, "commune_contour", fetched, rows_read=contours.rows_read,
+                                    rejected=contours.rejected)
     insert_select = f"""
         SELECT code, name, repaired, ST_Multi(ST_SetSRID(ST_GeomFromWKB(wkb), {STORAGE_SRID}))
         FROM staging"""

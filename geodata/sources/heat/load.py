@@ -19,12 +19,6 @@ AREA_SOURCE = "fcu-heat-area"
 _DISPLAY = "ST_Transform(ST_SimplifyPreserveTopology(geom, 5), 4326)"
 
 
-def _report(source: str, table: str, fetched: Fetched, rows_read: int) -> LoadReport:
-    return LoadReport(source=source, target_table=table, rows_read=rows_read,
-                      source_url=fetched.location, source_hash=fetched.sha256,
-                      vintage=fetched.source.vintage)
-
-
 def obtain_archive(mirror: Path | None) -> Fetched:
     """The FCU archive from the mirror, or else from the URL data.gouv.fr gives for it today.
 
@@ -82,9 +76,10 @@ AREA_STAGING = [("kind", "varchar(24)"), ("sncu_id", "varchar(8)"), ("communes_d
 def load_archive(conn: psycopg.Connection, fetched: Fetched) -> tuple[LoadReport, LoadReport]:
     """Replace core.heat_network and core.heat_area from the archive."""
     archive = reader.read_fcu_archive(fetched.path)
-    network_report = _report(NETWORK_SOURCE, "heat_network", fetched, archive.rows_read)
-    network_report.rows_duplicate = archive.rows_duplicate
-    network_report.rejected = archive.rejected
+    network_report = LoadReport.for_fetched(NETWORK_SOURCE, "heat_network", fetched,
+                                            rows_read=archive.rows_read,
+                                            rows_duplicate=archive.rows_duplicate,
+                                            rejected=archive.rejected)
     names = [n for n, _ in NETWORK_STAGING]
     publish(conn, network_report, staging_columns=NETWORK_STAGING,
             rows=(n.as_tuple() for n in archive.networks),
@@ -93,7 +88,7 @@ def load_archive(conn: psycopg.Connection, fetched: Fetched) -> tuple[LoadReport
             checks=[count_check("SELECT count(*) FROM staging WHERE NOT ST_IsValid(geom)",
                                 "{count} network geometries are invalid")])
     areas = archive.perimeters + archive.construction
-    area_report = _report(AREA_SOURCE, "heat_area", fetched, len(areas))
+    area_report = LoadReport.for_fetched(AREA_SOURCE, "heat_area", fetched, rows_read=len(areas))
     area_names = [n for n, _ in AREA_STAGING]
     publish(conn, area_report, staging_columns=AREA_STAGING,
             rows=((a.kind, a.sncu_id, a.communes_declared, a.operator, a.commissioning, a.geom_wkb)
@@ -146,8 +141,8 @@ def load_labels(conn: psycopg.Connection, files: list[Fetched]) -> LoadReport:
 def load_potential(conn: psycopg.Connection, potential: Fetched, summary: Fetched) -> LoadReport:
     """Replace the per-département potential (xlsx) and network summary (json)."""
     parsed = reader.read_potential(potential.path)
-    report = _report("fcu-potential", "heat_potential_departement", potential, parsed.rows_read)
-    report.rejected = parsed.rejected
+    report = LoadReport.for_fetched("fcu-potential", "heat_potential_departement", potential,
+                                    rows_read=parsed.rows_read, rejected=parsed.rejected)
     publish(conn, report,
             staging_columns=[("departement_code", "varchar(3)"), ("distance_m", "integer"),
                              ("departement_name", "text"),
@@ -157,7 +152,8 @@ def load_potential(conn: psycopg.Connection, potential: Fetched, summary: Fetche
                                 "(SELECT 1 FROM core.departement d WHERE d.code = s.departement_code)",
                                 "{count} rows name a département absent from the COG")])
     summary_rows = reader.read_departement_summary(summary.path)
-    publish(conn, _report("fcu-departement-summary", "heat_departement_summary", summary, len(summary_rows)),
+    publish(conn, LoadReport.for_fetched("fcu-departement-summary", "heat_departement_summary", summary,
+                                         rows_read=len(summary_rows)),
             staging_columns=[("departement_code", "varchar(3)"), ("network_count", "integer"),
                              ("renewable_share_pct", "float8")],
             rows=summary_rows)
@@ -166,7 +162,7 @@ def load_potential(conn: psycopg.Connection, potential: Fetched, summary: Fetche
 
 def load_national_figures(conn: psycopg.Connection, key_figures: Fetched, national: Fetched) -> LoadReport:
     rows = reader.read_national_figures(key_figures.path, national.path)
-    report = _report("fcu-national", "heat_national_figure", national, len(rows))
+    report = LoadReport.for_fetched("fcu-national", "heat_national_figure", national, rows_read=len(rows))
     publish(conn, report, staging_columns=[
         ("key", "varchar(48)"), ("label", "text"), ("value", "float8"), ("unit", "varchar(16)"),
         ("published_as", "text"), ("source", "text")], rows=rows)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
-from geodata.models.base import STORAGE_SRID
+from geodata.conventions import STORAGE_SRID
 
 # Bounding boxes (lon_min, lon_max, lat_min, lat_max, WGS84) of France: metropole with
 # Corsica, the overseas départements (DROM) and collectivities (COM). Generous by a few

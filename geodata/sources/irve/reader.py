@@ -32,6 +32,7 @@ from geodata.sources.irve.schema import (
     parse_boolean,
     validate,
 )
+from geodata.sources.text import detect_encoding
 
 # The dataset's stable resource link: it always serves the latest daily consolidation.
 CONSOLIDATED_URL = "https://www.data.gouv.fr/fr/datasets/r/eb76d20a-8501-400e-b336-d85724de5435"
@@ -102,22 +103,9 @@ def _raw_bytes(path: Path, member_pattern: str) -> tuple[bytes, list[str]]:
     if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml")):
         raise IrveFormatError(f"{path.name}: this is an HTML page (an error or login page "
                               f"served instead of the CSV?), not IRVE data")
-    if not raw.strip():
+    if not raw or raw.isspace():
         raise IrveFormatError(f"{path.name}: the file is empty")
     return raw, notes
-
-
-def _encoding(raw: bytes) -> str:
-    # Producers export from spreadsheets: UTF-8 is the rule, Windows-1252/Latin-1 happens.
-    try:
-        raw.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        try:
-            raw.decode("cp1252")
-            return "cp1252"
-        except UnicodeDecodeError:
-            return "latin-1"
 
 
 def _delimiter(header: str) -> str:
@@ -144,10 +132,11 @@ def read_csv_text(path: Path, *, member_pattern: str = "*.csv") -> CsvText:
     whole file.
     """
     raw, notes = _raw_bytes(Path(path), member_pattern)
-    encoding = _encoding(raw)
+    encoding = detect_encoding(raw)
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
-    first_line = raw.split(b"\n", 1)[0].decode(encoding).rstrip("\r")
+    end_of_line = raw.find(b"\n")
+    first_line = (raw if end_of_line < 0 else raw[:end_of_line]).decode(encoding).rstrip("\r")
     delimiter = _delimiter(first_line)
     if encoding != "utf-8":
         notes.append(f"encoding {encoding} (the schema asks for UTF-8)")
@@ -178,8 +167,10 @@ def read_csv_text(path: Path, *, member_pattern: str = "*.csv") -> CsvText:
     except pa.ArrowInvalid as error:
         raise IrveFormatError(f"{Path(path).name}: not a readable CSV ({error})") from error
     rejected = []
+    # Stripping copies the whole file: once, and only when some row needs it.
+    body = raw.rstrip(b"\r\n") if bad_rows else raw
     for row in bad_rows:
-        last = row.text is not None and raw.rstrip(b"\r\n").endswith(row.text.encode(encoding)[-64:])
+        last = row.text is not None and body.endswith(row.text.encode(encoding)[-64:])
         reason = "truncated_row" if last and not ends_cleanly and row.actual_columns < row.expected_columns \
             else "malformed_row"
         rejected.append(Rejected(
@@ -208,11 +199,12 @@ def read_consolidated(path: Path, schema: TableSchema) -> IrveRead:
     lon, lat = coordinates.parse_geopoint(_series(table, "coordonneesXY"))
     is_dc = (_bool(table, "prise_type_combo_ccs") | _bool(table, "prise_type_chademo"))
     horaires = _series(table, "horaires").str.strip()
+    station_name = _text(table, "nom_station")
     frame = pd.DataFrame({
         "id_pdc_itinerance": _text(table, "id_pdc_itinerance"),
         "id_pdc_local": _text(table, "id_pdc_local"),
-        "station_key": _text(table, "id_station_itinerance").fillna(_text(table, "nom_station")),
-        "station_name": _text(table, "nom_station"),
+        "station_key": _text(table, "id_station_itinerance").fillna(station_name),
+        "station_name": station_name,
         "operator": _text(table, "nom_operateur"),
         "address": _text(table, "adresse_station"),
         "declared_insee_code": _text(table, "code_insee_commune"),
@@ -242,10 +234,11 @@ def read_derived(path: Path, schema: TableSchema) -> IrveRead:
                               f"extract: {', '.join(missing)}")
     as_schema = pa.table({field_name: table.column(column)
                           for column, field_name in DERIVED_COLUMNS.items() if column in table.column_names})
+    station_name = _text(table, "nom_station")
     frame = pd.DataFrame({
         "id_pdc_itinerance": None, "id_pdc_local": None,
-        "station_key": _text(table, "nom_station"),
-        "station_name": _text(table, "nom_station"),
+        "station_key": station_name,
+        "station_name": station_name,
         "operator": _text(table, "nom_operateur"),
         "address": _text(table, "adresse_station"),
         "declared_insee_code": None,

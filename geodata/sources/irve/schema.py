@@ -113,7 +113,7 @@ def _full_match(values: pa.ChunkedArray, pattern: str) -> pa.ChunkedArray:
 
 def missing_mask(values: pa.ChunkedArray, schema: TableSchema) -> np.ndarray:
     values = _one_chunk(values)
-    if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+    if not _is_text(values):
         return _as_mask(pc.is_null(values, nan_is_null=True))
     stripped = pc.utf8_trim_whitespace(values)
     missing = pc.or_(pc.is_null(stripped), pc.is_in(stripped, pa.array(list(schema.missing_values))))
@@ -127,7 +127,7 @@ def invalid_mask(spec: Field, values: pa.ChunkedArray) -> np.ndarray:
     a type (the parquet extract) pass the type test and keep their constraints.
     """
     values = _one_chunk(values)
-    is_text = pa.types.is_string(values.type) or pa.types.is_large_string(values.type)
+    is_text = _is_text(values)
     text = pc.utf8_trim_whitespace(values) if is_text else None
     bad = np.zeros(len(values), bool)
     if spec.type == "boolean" and is_text:

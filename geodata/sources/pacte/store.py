@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import psycopg
+from psycopg import sql
 
-from geodata.load import LoadReport, Rejected, record
+from geodata.conventions import CORE_SCHEMA
+from geodata.load import LoadReport, Rejected, copy_rows, record
 from geodata.sources.pacte.campaigns import CAMPAIGNS, Campaign
 from geodata.sources.pacte.reader import CatalogueEntry
 
@@ -177,16 +179,13 @@ def write_import(conn: psycopg.Connection, plan: ImportPlan, *, source_url: str 
              plan.rows_read, plan.count("matched"), plan.count("ambiguous"),
              plan.count("unmatched"), plan.count("quarantined"), plan.rows_loaded,
              len(plan.items_rejected), json.dumps(plan.messages))).fetchone()[0]
-        with conn.cursor().copy(
-                """COPY core.pact_review_row (import_run_id, row_number, published_name, area_hint,
-                       status, insee_code, method, score, candidates, reason, detail, payload)
-                   FROM STDIN""") as copy:
-            for r in plan.review:
-                copy.write_row((run_id, r.row_number, r.published_name, r.area_hint, r.status,
-                                r.insee_code, r.method, r.score,
-                                json.dumps(r.candidates) if r.candidates is not None else None,
-                                r.reason, r.detail,
-                                json.dumps(r.payload, default=str) if r.payload else None))
+        copy_rows(conn, sql.Identifier(CORE_SCHEMA, "pact_review_row"),
+                  ["import_run_id", "row_number", "published_name", "area_hint", "status",
+                   "insee_code", "method", "score", "candidates", "reason", "detail", "payload"],
+                  ((run_id, r.row_number, r.published_name, r.area_hint, r.status, r.insee_code,
+                    r.method, r.score, json.dumps(r.candidates) if r.candidates is not None else None,
+                    r.reason, r.detail, json.dumps(r.payload, default=str) if r.payload else None)
+                   for r in plan.review))
         if plan.kind == "signatures":
             _replace_signatures(conn, plan, run_id)
             target = "pact_signature"

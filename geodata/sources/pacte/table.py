@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from geodata.sources.text import detect_encoding
+
 
 class PacteFileError(ValueError):
     """The file cannot be read as a list; the message says why, in French, for the user."""
@@ -67,7 +69,8 @@ _HEADER_INDEX = {variant: canonical for canonical, variants in COLUMN_VARIANTS.i
 
 
 def header_key(label: object) -> str:
-    text = unicodedata.normalize("NFKD", str(label or "")).replace("°", " ")
+    # "N°" needs no case of its own: the degree sign, like any non-alphanumeric, becomes a space.
+    text = unicodedata.normalize("NFKD", str(label or ""))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
@@ -114,20 +117,10 @@ def _decode(data: bytes) -> tuple[str, str, list[str]]:
         return data[3:].decode("utf-8"), "utf-8-sig", []
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), "utf-16", []
-    try:
-        return data.decode("utf-8"), "utf-8", []
-    except UnicodeDecodeError:
-        pass
-    # Spreadsheets saved "CSV" on Windows write cp1252, a superset of Latin-1 for the
-    # printable range that also has œ, ’ and € where Latin-1 has control characters.
-    for encoding in ("cp1252", "latin-1"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return text, encoding, [f"Fichier lu en {encoding} (pas en UTF-8): vérifiez les accents "
-                                f"dans le rapport."]
-    raise PacteFileError("Encodage du fichier non reconnu")  # latin-1 decodes any byte
+    encoding = detect_encoding(data)
+    notes = [] if encoding == "utf-8" else [f"Fichier lu en {encoding} (pas en UTF-8): vérifiez "
+                                            f"les accents dans le rapport."]
+    return data.decode(encoding), encoding, notes
 
 
 def _csv_grid(data: bytes) -> tuple[list[list[object]], str, str, list[str]]:
