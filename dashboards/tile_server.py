@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import queue
 import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -31,6 +34,9 @@ TILE_PATH = re.compile(r"^/communes/(?P<indicator>[a-z_0-9]+)/(?P<z>\d+)/(?P<x>\
 NATIONAL_PATH = re.compile(r"^/national/(?P<indicator>[a-z_0-9]+)\.png$")
 CACHE_SECONDS = 600
 CACHE_TILES = 2000
+# Idle connections kept for the next requests (each request runs in a new thread); beyond
+# this, a burst's extra connections are closed rather than kept open for nothing.
+IDLE_CONNECTIONS = 8
 # Tiles that cover metropolitan France at national zooms: made before the first visitor asks.
 WARM_TILES = [(6, x, y) for x in (31, 32, 33) for y in (21, 22, 23)]
 # Must be the loaders.gl version bundled by Streamlit (see dashboards/vendor/loaders.gl/).
@@ -66,31 +72,43 @@ class TileServer(ThreadingHTTPServer):
         super().__init__(address, TileHandler)
         self.database_url = database_url
         self.cache = TileCache()
+        # Redrawing a national image costs about a second: tile traffic must not evict it.
+        self.national_cache = TileCache(size=len(MAP_INDICATORS))
         self.mvt_worker = gzip.compress(MVT_WORKER.read_bytes(), 9)
-        self._local = threading.local()
+        self._idle: queue.SimpleQueue[psycopg.Connection] = queue.SimpleQueue()
 
-    def connection(self) -> psycopg.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None or conn.closed:
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection]:
+        try:
+            conn = self._idle.get_nowait()
+        except queue.Empty:
             conn = psycopg.connect(self.database_url, autocommit=True)
             conn.execute(f"SET ROLE {db.READER_ROLE}")
-            self._local.conn = conn
-        return conn
+        try:
+            yield conn
+        finally:
+            # A failed query leaves an autocommit connection usable; a lost one is dropped.
+            if conn.closed or conn.broken or self._idle.qsize() >= IDLE_CONNECTIONS:
+                conn.close()
+            else:
+                self._idle.put(conn)
 
     def tile(self, indicator_key: str, z: int, x: int, y: int) -> bytes:
         key = (indicator_key, z, x, y)
         cached = self.cache.get(key)
         if cached is None:
-            cached = gzip.compress(commune_tile(self.connection(), MAP_INDICATORS[indicator_key], z, x, y), 5)
+            with self.connection() as conn:
+                cached = gzip.compress(commune_tile(conn, MAP_INDICATORS[indicator_key], z, x, y), 5)
             self.cache.put(key, cached)
         return cached
 
     def national_image(self, indicator_key: str) -> bytes:
         key = (indicator_key, "national")
-        cached = self.cache.get(key)
+        cached = self.national_cache.get(key)
         if cached is None:
-            cached = render_national_png(self.connection(), MAP_INDICATORS[indicator_key])
-            self.cache.put(key, cached)
+            with self.connection() as conn:
+                cached = render_national_png(conn, MAP_INDICATORS[indicator_key])
+            self.national_cache.put(key, cached)
         return cached
 
     def warm(self, indicator_key: str = "density") -> None:

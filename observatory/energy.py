@@ -101,10 +101,9 @@ dept AS (
     LEFT JOIN core.heat_potential_departement p ON p.departement_code = d.code AND p.distance_m = 100),
 dept_scored AS (
     -- A département absent from FCU's potential file has no building near a traced network: 0.
-    SELECT *, 1000.0 * coalesce(potential_dwellings, 0) / nullif(population, 0) AS potential_per_1000,
-           100 * percent_rank() OVER (ORDER BY 1000.0 * coalesce(potential_dwellings, 0)
-                                                / nullif(population, 0) NULLS FIRST) AS score
-    FROM dept),
+    SELECT *, 100 * percent_rank() OVER (ORDER BY potential_per_1000 NULLS FIRST) AS score
+    FROM (SELECT *, 1000.0 * coalesce(potential_dwellings, 0) / nullif(population, 0) AS potential_per_1000
+          FROM dept) AS per_1000),
 indicators AS (
     SELECT b.insee_code, b.name, b.departement_code, b.population, b.longitude, b.latitude,
            coalesce(ch.points, 0) AS charging_points, coalesce(ch.stations, 0) AS charging_stations,

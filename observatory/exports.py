@@ -17,6 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pandas as pd
+import psycopg
 import sqlalchemy as sa
 
 CSV_SEPARATOR = ";"
@@ -114,7 +115,10 @@ def commune_charging_points(conn: sa.Connection, insee_code: str) -> dict:
     return feature_collection(r._mapping for r in conn.execute(_CHARGING_POINTS, {"code": insee_code}))
 
 
-def view_exists(conn: sa.Connection, name: str) -> bool:
-    """Whether a public view is there: domains arrive with their own migrations."""
+def view_exists(conn: sa.Connection | psycopg.Connection, name: str) -> bool:
+    """Whether a public view is there: domains arrive with their own migrations.
+    Takes a psycopg connection too, as `observatory.pact`'s readers do."""
+    if isinstance(conn, psycopg.Connection):
+        return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f"observatory.{name}",)).fetchone()[0]
     return conn.execute(sa.text("SELECT to_regclass(:name) IS NOT NULL"),
                         {"name": f"observatory.{name}"}).scalar()

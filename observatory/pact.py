@@ -16,12 +16,10 @@ import pandas as pd
 import psycopg
 import sqlalchemy as sa
 
-from geodata.load import Rejected
+from geodata.load import LoadReport, Rejected
 from geodata.sources.fetch import sha256_of
 from geodata.sources.pacte import reader as pacte
-from geodata.sources.pacte.campaigns import CAMPAIGNS, Campaign
-from geodata.load import LoadReport
-from geodata.sources.pacte.campaigns import CAMPAIGN_BY_CODE
+from geodata.sources.pacte.campaigns import CAMPAIGN_BY_CODE, CAMPAIGNS, Campaign
 from geodata.sources.pacte.store import (
     FollowUpRecord,
     ImportPlan,
@@ -34,6 +32,7 @@ from geodata.sources.pacte.store import (
     write_import,
 )
 from geodata.sources.pacte.table import read_table
+from observatory.exports import view_exists
 from observatory.reconciliation import MATCHED, Match, Reference, normalize_name, reference_from_db
 
 LEVEL_ORDER = ("unanimous", "majority", "minority", "none")
@@ -395,15 +394,7 @@ EVIDENCE_MEASURES = {
 }
 
 
-def _view_exists(conn, name: str) -> bool:
-    return bool(_frame(conn, """SELECT 1 AS found FROM information_schema.views
-                                WHERE table_schema = 'observatory' AND table_name = :name""",
-                       name=name).shape[0])
-
-
 def _vintage(conn, pattern: str) -> str | None:
-    if not _view_exists(conn, "load_run"):
-        return None
     found = _frame(conn, """SELECT vintage, started_at FROM observatory.load_run
                             WHERE source LIKE :pattern ORDER BY started_at DESC LIMIT 1""",
                    pattern=pattern)
@@ -417,25 +408,26 @@ def measured_evidence(conn, insee_code: str, since: date) -> list[dict]:
     """The measured indicators the observatory has next to measures 3, 12, 14 and 15, with
     their dates; only from the views that exist (other domains build them)."""
     evidence: list[dict] = []
-    if _view_exists(conn, "charging_point"):
+    runs_listed = view_exists(conn, "load_run")
+    if view_exists(conn, "charging_point"):
         points = _frame(conn, """
             SELECT count(*) AS points, count(*) FILTER (WHERE commissioned_on >= :since) AS since_start,
                    count(*) FILTER (WHERE is_fast_dc) AS fast, max(commissioned_on) AS latest
             FROM observatory.charging_point WHERE insee_code = :code""", code=insee_code, since=since).iloc[0]
-        dated = _vintage(conn, "irve%")
+        dated = _vintage(conn, "irve%") if runs_listed else None
         for measure in ("3", "14"):
             evidence.append({"measure": measure, "indicator": "Points de recharge publics",
                              "value": int(points["points"]), "unit": "points",
                              "detail": f"dont {int(points['since_start'])} mis en service depuis le "
                                        f"{since:%d/%m/%Y}, {int(points['fast'])} rapides",
                              "date": dated, "latest": points["latest"], "source": "IRVE (data.gouv.fr)"})
-    if _view_exists(conn, "commune_energy"):
+    if view_exists(conn, "commune_energy"):
         energy = _frame(conn, """SELECT heat_layer_available, heat_network_count, best_renewable_share_pct,
                                         in_priority_perimeter, ecoreseau_label, dept_potential_dwellings_100m
                                  FROM observatory.commune_energy WHERE insee_code = :code""", code=insee_code)
         if not energy.empty and energy.iloc[0]["heat_layer_available"]:
             row = energy.iloc[0]
-            dated = _vintage(conn, "fcu-%")
+            dated = _vintage(conn, "fcu-%") if runs_listed else None
             evidence.append({"measure": "3", "indicator": "Réseaux de chaleur desservant la commune",
                              "value": row["heat_network_count"], "unit": "réseaux",
                              "detail": (f"meilleur taux EnR&R {row['best_renewable_share_pct']:.0f} %"

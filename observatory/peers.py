@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import sqlalchemy as sa
 
-NBSP = "\u202f"
+from observatory.formatting import number
 
 # INSEE-like population size classes: lower bound included, upper bound excluded.
 SIZE_CLASS_BOUNDS: tuple[int, ...] = (0, 500, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000)
@@ -28,14 +28,6 @@ PEER_KINDS: dict[str, str] = {
     "density": "Densité semblable",
     "nearest": "Les plus proches en taille et en densité",
 }
-
-
-def _int(value: float) -> str:
-    return f"{value:,.0f}".replace(",", NBSP)
-
-
-def _decimal(value: float, decimals: int = 1) -> str:
-    return f"{value:,.{decimals}f}".replace(",", NBSP).replace(".", ",")
 
 
 # -- pure maths ---------------------------------------------------------------------------
@@ -56,10 +48,10 @@ def size_class_bounds(index: int) -> tuple[int, int | None]:
 def size_class_label(index: int) -> str:
     lower, upper = size_class_bounds(index)
     if lower == 0:
-        return f"moins de {_int(upper)} habitants"
+        return f"moins de {number(upper)} habitants"
     if upper is None:
-        return f"{_int(lower)} habitants et plus"
-    return f"de {_int(lower)} à {_int(upper - 1)} habitants"
+        return f"{number(lower)} habitants et plus"
+    return f"de {number(lower)} à {number(upper - 1)} habitants"
 
 
 def density_window(density: float, factor: float = DENSITY_FACTOR) -> tuple[float, float]:
@@ -155,7 +147,7 @@ def same_departement(conn: sa.Connection, insee_code: str) -> PeerGroup:
     commune = _target(conn, insee_code)
     members = _codes(conn, "c.departement_code = :dep", {"dep": commune["departement_code"]})
     return PeerGroup("departement", insee_code,
-                     f"Les {_int(len(members))} communes du département {commune['departement']} "
+                     f"Les {number(len(members))} communes du département {commune['departement']} "
                      f"({commune['departement_code']}), {commune['name']} comprise.", members)
 
 
@@ -165,7 +157,7 @@ def same_epci(conn: sa.Connection, insee_code: str) -> PeerGroup:
         return _alone("epci", commune, "n'appartient à aucune intercommunalité à fiscalité propre")
     members = _codes(conn, "c.epci_siren = :siren", {"siren": commune["epci_siren"]})
     return PeerGroup("epci", insee_code,
-                     f"Les {_int(len(members))} communes de l'intercommunalité {commune['epci']} "
+                     f"Les {number(len(members))} communes de l'intercommunalité {commune['epci']} "
                      f"(Siren {commune['epci_siren']}), {commune['name']} comprise.", members)
 
 
@@ -179,8 +171,8 @@ def same_size_class(conn: sa.Connection, insee_code: str) -> PeerGroup:
                      {"lower": lower, "upper": upper})
     classes = ", ".join(size_class_label(i) for i in range(len(SIZE_CLASS_BOUNDS)))
     return PeerGroup("size_class", insee_code,
-                     f"Les {_int(len(members))} communes de France de la tranche « {size_class_label(index)} » "
-                     f"(population municipale), comme {commune['name']} ({_int(commune['population'])} hab.). "
+                     f"Les {number(len(members))} communes de France de la tranche « {size_class_label(index)} » "
+                     f"(population municipale), comme {commune['name']} ({number(commune['population'])} hab.). "
                      f"Tranches : {classes}.", members)
 
 
@@ -191,10 +183,10 @@ def similar_density(conn: sa.Connection, insee_code: str, factor: float = DENSIT
     low, high = density_window(commune["density_per_km2"], factor)
     members = _codes(conn, "c.density_per_km2 BETWEEN :low AND :high", {"low": low, "high": high})
     return PeerGroup("density", insee_code,
-                     f"Les {_int(len(members))} communes de France dont la densité est comprise entre "
-                     f"{_decimal(low)} et {_decimal(high)} hab./km², soit celle de {commune['name']} "
-                     f"({_decimal(commune['density_per_km2'])} hab./km²) divisée ou multipliée au plus "
-                     f"par {_decimal(factor)}.", members)
+                     f"Les {number(len(members))} communes de France dont la densité est comprise entre "
+                     f"{number(low, 1)} et {number(high, 1)} hab./km², soit celle de {commune['name']} "
+                     f"({number(commune['density_per_km2'], 1)} hab./km²) divisée ou multipliée au plus "
+                     f"par {number(factor, 1)}.", members)
 
 
 SIZE_AND_DENSITY = sa.text("""
@@ -218,7 +210,7 @@ def nearest(conn: sa.Connection, insee_code: str, k: int = NEAREST_DEFAULT, *,
     except LookupError:
         return _alone("nearest", commune, "n'a pas d'habitant ou de densité connue")
     return PeerGroup("nearest", insee_code,
-                     f"{commune['name']} et les {_int(len(found))} communes de France qui lui ressemblent le "
+                     f"{commune['name']} et les {number(len(found))} communes de France qui lui ressemblent le "
                      "plus par la taille et la densité : distance calculée sur le logarithme de la population "
                      "et le logarithme de la densité, chacun centré et réduit sur l'ensemble des communes "
                      "habitées (écart à la moyenne divisé par l'écart type).",
@@ -226,9 +218,11 @@ def nearest(conn: sa.Connection, insee_code: str, k: int = NEAREST_DEFAULT, *,
 
 
 def peer_group(conn: sa.Connection, insee_code: str, kind: str, *, k: int = NEAREST_DEFAULT,
-               density_factor: float = DENSITY_FACTOR) -> PeerGroup:
+               density_factor: float = DENSITY_FACTOR,
+               communes: Sequence[SizeAndDensity] | None = None) -> PeerGroup:
+    """`communes` is used by the "nearest" group only: see `nearest`."""
     if kind == "nearest":
-        return nearest(conn, insee_code, k)
+        return nearest(conn, insee_code, k, communes=communes)
     if kind == "density":
         return similar_density(conn, insee_code, density_factor)
     builders = {"departement": same_departement, "epci": same_epci, "size_class": same_size_class}

@@ -1,4 +1,4 @@
-"""Pieces shared by the comparison and ranking pages: the commune picker and French bar charts."""
+"""Pieces shared by the pages: the commune search and picker, and French bar charts."""
 from __future__ import annotations
 
 import altair as alt
@@ -16,18 +16,29 @@ OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 FRENCH_AXIS = "replace(replace(format(datum.value, ',~f'), regexp(',', 'g'), '\u202f'), '.', ',')"
 
 
-def pick_commune(key: str, label: str) -> str | None:
-    """A name or postcode search, then a choice among the communes found; returns its INSEE code."""
-    query = st.text_input(label, placeholder="ex. Roubaix, 59100", key=f"{key}-search")
+def commune_label(commune: dict) -> str:
+    """How a commune found by the search is offered: "Lille (59) · 238 246 hab."."""
+    return f"{commune['name']} ({commune['departement_code']}) · {number(commune['population'])} hab."
+
+
+def commune_search(label: str, *, key: str, placeholder: str) -> list[dict]:
+    """A name or postcode field and the communes it finds (`search_communes`); says so when none."""
+    query = st.text_input(label, placeholder=placeholder, key=key)
     if not query:
-        return None
+        return []
     with engine().connect() as conn:
         found = search_communes(conn, query)
     if not found:
         st.info("Aucune commune ne correspond à cette recherche.")
+    return found
+
+
+def pick_commune(key: str, label: str) -> str | None:
+    """A name or postcode search, then a choice among the communes found; returns its INSEE code."""
+    found = commune_search(label, key=f"{key}-search", placeholder="ex. Roubaix, 59100")
+    if not found:
         return None
-    labels = {c["insee_code"]: f"{c['name']} ({c['departement_code']}) · {number(c['population'])} hab."
-              for c in found}
+    labels = {c["insee_code"]: commune_label(c) for c in found}
     return st.selectbox("Commune trouvée", options=list(labels), format_func=labels.get, key=f"{key}-choice")
 
 

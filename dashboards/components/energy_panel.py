@@ -103,8 +103,9 @@ def warn_heat_layer_unavailable(status: dict, consequence: str) -> None:
     st.caption(f"Détail technique (message du pipeline) : {status['reason']}")
 
 
-def show_energy_panel(engine: sa.Engine, insee_code: str) -> None:
-    """The commune page's energy section."""
+def show_energy_panel(engine: sa.Engine, insee_code: str, profile: dict | None = None) -> None:
+    """The commune page's energy section. `profile` is `commune_profile(...)` when the caller
+    already has it: it carries the full contour, which is not worth reading twice."""
     with engine.connect() as conn:
         row = energy.commune_energy(conn, insee_code)
         if row is None:
@@ -115,7 +116,8 @@ def show_energy_panel(engine: sa.Engine, insee_code: str) -> None:
         status = energy.heat_layer_status(conn)
         points = energy.charging_points_in(conn, insee_code)
         networks = energy.heat_networks_near(conn, insee_code) if status["available"] else []
-        profile = commune_profile(conn, insee_code)
+        if profile is None:
+            profile = commune_profile(conn, insee_code)
 
     st.subheader("Énergie : recharge et réseaux de chaleur")
     charging = [*st.columns(3), *st.columns(3)]

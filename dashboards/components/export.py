@@ -73,6 +73,12 @@ def profile_table(profile: dict) -> pd.DataFrame:
     return pd.DataFrame([{label: profile[key] for key, label in PROFILE_COLUMNS.items()}])
 
 
+def _sheet_html(engine: sa.Engine, insee_code: str) -> bytes:
+    # Called on click, after the page's connection is closed: it opens its own.
+    with engine.connect() as conn:
+        return sheet.render_sheet(conn, insee_code).encode("utf-8")
+
+
 def offer_commune_downloads(engine: sa.Engine, profile: dict) -> None:
     """The commune page's take-away files: its profile (CSV), contour and charging points
     (GeoJSON), and the printable sheet (HTML, and PDF when Chromium is installed)."""
@@ -81,14 +87,14 @@ def offer_commune_downloads(engine: sa.Engine, profile: dict) -> None:
         contour = exports.commune_contour(conn, code)
         points = (exports.commune_charging_points(conn, code)
                   if exports.view_exists(conn, "charging_point") else None)
-        page = sheet.render_sheet(conn, code)
     with st.container(horizontal=True):
         offer_table(profile_table(profile), f"commune-{code}", key="export-commune", what="la fiche")
         offer_geojson(contour, f"contour-{code}", key="export-contour", what="le contour")
         if points is not None:
             offer_geojson(points, f"points-de-recharge-{code}", key="export-charging-points",
                           what="les points de recharge")
-        st.download_button("Fiche imprimable (HTML)", page.encode("utf-8"), file_name=f"fiche-{code}.html",
-                           mime="text/html", key="export-sheet-html", on_click="ignore", icon=":material/print:")
+        st.download_button("Fiche imprimable (HTML)", partial(_sheet_html, engine, code),
+                           file_name=f"fiche-{code}.html", mime="text/html", key="export-sheet-html",
+                           on_click="ignore", icon=":material/print:")
         st.page_link("sections/fiche.py", query_params={"code": code}, label="Ouvrir la fiche imprimable",
                      icon=":material/open_in_new:")

@@ -1,10 +1,9 @@
 """Home: the national map of communes coloured by an indicator, and the commune search."""
 import streamlit as st
 
-from dashboards.data import engine, tiles_available, tiles_url
-from dashboards.format import number
+from dashboards.components.compare import commune_label, commune_search
+from dashboards.data import tiles_available, tiles_url
 from dashboards.maps import FRANCE_VIEW, legend_html, national_layers, offline_deck
-from observatory.communes import search_communes
 from observatory.map_indicators import MAP_INDICATORS
 
 st.title("Observatoire de la transition locale")
@@ -14,16 +13,9 @@ search_column, map_column = st.columns([1, 2.4])
 
 with search_column:
     st.subheader("Chercher une commune")
-    query = st.text_input("Nom ou code postal", placeholder="ex. Lille, 69135, 49270", key="search")
-    if query:
-        with engine().connect() as conn:
-            results = search_communes(conn, query)
-        if not results:
-            st.info("Aucune commune ne correspond à cette recherche.")
-        for commune in results:
-            st.page_link("sections/commune.py", query_params={"code": commune["insee_code"]},
-                         label=f"{commune['name']} ({commune['departement_code']}) · "
-                               f"{number(commune['population'])} hab.")
+    for commune in commune_search("Nom ou code postal", key="search", placeholder="ex. Lille, 69135, 49270"):
+        st.page_link("sections/commune.py", query_params={"code": commune["insee_code"]},
+                     label=commune_label(commune))
 
 with map_column:
     labels = {key: indicator.label for key, indicator in MAP_INDICATORS.items() if indicator.selectable}

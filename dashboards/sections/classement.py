@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.components.compare import pick_commune
-from dashboards.data import engine
+from dashboards.data import communes_size_and_density, engine
 from dashboards.format import number
 from observatory.peers import NEAREST_DEFAULT, PEER_KINDS, known_codes, peer_group
 from observatory.rankings import DIRECTION_LABELS, INDICATORS, rank_in_group
@@ -55,7 +55,9 @@ if kind == "nearest":
                                   value=NEAREST_DEFAULT, step=1, key="ranking-k")
 
 with engine().connect() as conn:
-    group = peer_group(conn, code, kind, k=int(k))
+    # Only the "nearest" group needs every commune's size and density: other groups don't load them.
+    group = peer_group(conn, code, kind, k=int(k),
+                       communes=communes_size_and_density() if kind == "nearest" else None)
     ranking = rank_in_group(conn, group, key)
 item = ranking.indicator
 name = ranking.table.loc[ranking.table["insee_code"] == code, "name"].item()

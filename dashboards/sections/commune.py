@@ -74,4 +74,4 @@ pact_tab, energy_tab = st.tabs(["Pacte pour la Transition", "Énergie"])
 with pact_tab:
     show_pact_panel(engine(), profile["insee_code"])
 with energy_tab:
-    show_energy_panel(engine(), profile["insee_code"])
+    show_energy_panel(engine(), profile["insee_code"], profile)

@@ -13,6 +13,7 @@ from dashboards.format import number
 from dashboards.maps import FRANCE_VIEW, background_layer, offline_deck
 from geodata.sources.pacte.reader import COMMITMENT_LABELS, REASON_LABELS
 from observatory import pact
+from observatory.sources import french_datetime
 
 LEVEL_COLOURS = {"unanimous": [26, 152, 80], "majority": [145, 207, 96], "minority": [254, 224, 139],
                  "none": [200, 200, 200], None: [150, 150, 150]}
@@ -123,7 +124,7 @@ with reader.connect() as conn:
 if imports.empty:
     st.info("Aucun import pour l'instant.")
 else:
-    summary = {row.import_run_id: f"{row.dataset} ({row.file_name}, {row.started_at:%d/%m/%Y %H:%M}) : "
+    summary = {row.import_run_id: f"{row.dataset} ({row.file_name}, {french_datetime(row.started_at)}) : "
                                   f"{row.rows_matched} rapprochées, {row.rows_ambiguous} ambiguës, "
                                   f"{row.rows_unmatched} non trouvées, {row.rows_quarantined} en quarantaine"
                for row in imports.itertuples()}
