@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._db import bench_database  # noqa: E402
@@ -52,9 +54,8 @@ def main() -> None:
         sys.exit("ogr2ogr is missing: apt-get install gdal-bin")
     url = bench_database()
     path = fetch(COMMUNES_2018).path
-    host, port, dbname = url.split("@")[1].split("/")[0].split(":") + [url.rsplit("/", 1)[1]]
-    user = url.split("//")[1].split("@")[0]
-    ogr = ["ogr2ogr", "-f", "PostgreSQL", f"PG:host={host} port={port} dbname={dbname} user={user}",
+    # GDAL's PG: driver takes libpq's keyword form, with every part of the URL (password, port...).
+    ogr = ["ogr2ogr", "-f", "PostgreSQL", f"PG:{make_conninfo(**conninfo_to_dict(url))}",
            f"/vsigzip/{path}", "-nln", "public.ogr_commune_contour", "-overwrite", "-t_srs", "EPSG:2154",
            "-nlt", "PROMOTE_TO_MULTI", "-makevalid", "-lco", "GEOMETRY_NAME=geom", "-lco", "SPATIAL_INDEX=GIST",
            "--config", "PG_USE_COPY", "YES"]

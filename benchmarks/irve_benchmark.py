@@ -32,7 +32,7 @@ import pyarrow.parquet as pq  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from benchmarks._db import bench_database  # noqa: E402
-from geodata import db, migrate  # noqa: E402
+from geodata import db  # noqa: E402
 from geodata.models.base import STORAGE_SRID  # noqa: E402
 from geodata.settings import mirror_dir  # noqa: E402
 from geodata.sources.cog import reader as cog  # noqa: E402
@@ -107,13 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     if mirror is None:
         print("irve_benchmark: set OBSERVATORY_MIRROR (or --mirror) to the data mirror", file=sys.stderr)
         return 1
-    if args.database_url:
-        url = db.libpq_url(args.database_url)
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-        migrate.upgrade(url)
-    else:
-        url = bench_database()
+    url = bench_database(args.database_url or None)
     with psycopg.connect(url) as conn:
         if not conn.execute("SELECT count(*) FROM core.commune_boundary").fetchone()[0]:
             print("loading the commune reference (not timed)", file=sys.stderr)

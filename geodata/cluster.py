@@ -181,7 +181,7 @@ def up() -> str:
               "-l", str(pgdata / "server.log"), "-o", f"-p {port}"], as_owner=True)
         _run(["sh", "-c", f"echo {port} > {pgdata / PORT_FILE}"], as_owner=True)
     url = database_url()
-    _ensure_database(url)
+    ensure_database(url)
     return url
 
 
@@ -199,13 +199,19 @@ def database_url(database: str = DATABASE) -> str:
     return f"postgresql://{SUPERUSER}@127.0.0.1:{current.port}/{database}"
 
 
-def _ensure_database(url: str) -> None:
+def ensure_database(url: str) -> None:
+    """Create the database `url` names when missing (through the server's `postgres` database),
+    with PostGIS. Idempotent; also serves other databases than the observatory's (benchmarks)."""
     import psycopg
+    from psycopg import sql
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone()
+    name = conninfo_to_dict(url).get("dbname")
+    if not name:
+        raise ClusterError("the database URL names no database")
+    with psycopg.connect(make_conninfo(url, dbname="postgres"), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:
-            conn.execute(f'CREATE DATABASE "{DATABASE}"')
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")

@@ -35,13 +35,14 @@ class Sources(ConfigurableResource):
         return fetch(source, mirror=Path(self.mirror) if self.mirror else None)
 
 
-def _from_env(name: str):
-    # EnvVar fails on an unset variable; unset is meaningful here (cluster, no mirror).
+def env_or_empty(name: str):
+    # EnvVar fails on an unset variable, and unset means something to each resource (the
+    # private cluster, no mirror, no import folder).
     return EnvVar(name) if os.environ.get(name) else ""
 
 
 def default_resources() -> dict:
     return {
-        "postgis": PostGIS(database_url=_from_env("DATABASE_URL")),
-        "sources": Sources(mirror=_from_env("OBSERVATORY_MIRROR")),
+        "postgis": PostGIS(database_url=env_or_empty("DATABASE_URL")),
+        "sources": Sources(mirror=env_or_empty("OBSERVATORY_MIRROR")),
     }

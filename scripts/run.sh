@@ -10,7 +10,12 @@ if [ -z "${OBSERVATORY_MIRROR:-}" ] && [ -d "$ROOT/../shared/data" ]; then
   export OBSERVATORY_MIRROR="$ROOT/../shared/data"
   say "reading sources from the local mirror $OBSERVATORY_MIRROR (unset it to download them)"
 fi
-say "starting PostGIS and applying the migrations"
-observatory db up >/dev/null
+# `observatory up` prepares the database itself; the private cluster is started here only so
+# that its URL can be shown before the pipelines run. With DATABASE_URL set there is no cluster
+# (bootstrap.sh installs no PostgreSQL then).
+if [ -z "${DATABASE_URL:-}" ]; then
+  say "starting PostGIS and applying the migrations"
+  observatory db up >/dev/null
+fi
 say "database: $(observatory db url)"
 exec observatory up "$@"

@@ -6,6 +6,7 @@ Each test session works in a database of its own (`OBSERVATORY_TEST_DB`, default
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 import psycopg
@@ -13,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from geodata import cluster, db, migrate
-from tests.browser.harness import app_url, browser  # noqa: F401  (session fixtures for browser tests)
+from tests.browser.harness import app_url, browser, page  # noqa: F401  (fixtures for browser tests)
 
 MIRROR = Path(os.environ.get("OBSERVATORY_MIRROR") or Path(__file__).resolve().parents[2] / "shared" / "data")
 os.environ.setdefault("OBSERVATORY_MIRROR", str(MIRROR))
@@ -33,6 +34,33 @@ def mirror() -> Path:
     if not MIRROR.is_dir():
         pytest.fail(f"the data mirror {MIRROR} is missing: set OBSERVATORY_MIRROR")
     return MIRROR
+
+
+# FCU-shaped archives built from the SYNTHETIC fixture (see its README): the heat loader, the
+# energy indicators and the energy pages all read one.
+FCU_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "fcu"
+
+
+def build_fcu_archive(target: Path, members: list[str] | None = None) -> Path:
+    """A zip laid out like FCU's (`zip -j`: flat member names)."""
+    names = members if members is not None else sorted(p.name for p in FCU_FIXTURES.glob("*.geojson"))
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in names:
+            archive.write(FCU_FIXTURES / name, arcname=name)
+    return target
+
+
+@pytest.fixture
+def fcu_archive(tmp_path) -> Path:
+    return build_fcu_archive(tmp_path / "231126-opendata-fcu.zip")
+
+
+@pytest.fixture
+def fcu_mirror(tmp_path) -> Path:
+    """A mirror directory holding the synthetic archive where the real one would be."""
+    (tmp_path / "heat").mkdir()
+    build_fcu_archive(tmp_path / "heat" / "opendata-fcu.zip")
+    return tmp_path
 
 
 TEST_DB = os.environ.get("OBSERVATORY_TEST_DB", "observatory_test")

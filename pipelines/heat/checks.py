@@ -5,6 +5,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
 from geodata.sources.heat import load
 from geodata.sources.heat.sources import FCU_ARCHIVE
 from pipelines.heat.assets import ecoreseau_labels, heat_networks, heat_potential
+from pipelines.metadata import latest_load_run
 from pipelines.resources import PostGIS
 
 
@@ -24,11 +25,9 @@ def heat_archive_available(postgis: PostGIS) -> AssetCheckResult:
 @asset_check(asset=heat_networks, description="Rows read = loaded + merged duplicates + quarantined")
 def heat_network_accounting(postgis: PostGIS) -> AssetCheckResult:
     with postgis.connect() as conn:
-        row = conn.execute("""SELECT rows_read, rows_loaded, rows_duplicate, rows_quarantined
-                              FROM core.load_run WHERE source = %s ORDER BY id DESC LIMIT 1""",
-                           (load.NETWORK_SOURCE,)).fetchone()
-        areas = conn.execute("SELECT rows_loaded FROM core.load_run WHERE source = %s "
-                             "ORDER BY id DESC LIMIT 1", (load.AREA_SOURCE,)).fetchone()
+        row = latest_load_run(conn, load.NETWORK_SOURCE,
+                              "rows_read", "rows_loaded", "rows_duplicate", "rows_quarantined")
+        areas = latest_load_run(conn, load.AREA_SOURCE, "rows_loaded")
     if row is None:
         return AssetCheckResult(passed=True, severity=AssetCheckSeverity.WARN,
                                 metadata={"note": "no load yet (archive unavailable)"})

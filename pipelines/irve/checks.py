@@ -3,6 +3,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, asset_check
 
 from observatory.attribution import declared_code_agreement
 from pipelines.irve.load import SOURCE
+from pipelines.metadata import latest_load_run
 from pipelines.resources import PostGIS
 
 POINTS = AssetKey("charging_points")
@@ -13,9 +14,7 @@ MAX_DISAGREEMENT_RATE = 0.10
 
 
 def _last_run(conn):
-    return conn.execute(
-        "SELECT rows_read, rows_loaded, rows_quarantined, rows_duplicate FROM core.load_run "
-        "WHERE source = %s ORDER BY id DESC LIMIT 1", (SOURCE,)).fetchone()
+    return latest_load_run(conn, SOURCE, "rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate")
 
 
 @asset_check(asset=POINTS, blocking=True,

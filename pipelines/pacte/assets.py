@@ -3,12 +3,13 @@ transcriptions and from the lists citizen groups drop in the import folder."""
 
 from datetime import date
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from geodata.sources.pacte.reader import CATALOGUE_2020, HDF_2020, PacteFileError
 from geodata.sources.pacte.campaigns import CAMPAIGNS
 from observatory import pact
 from observatory.reconciliation import reference_from_db
+from pipelines.metadata import markdown_table
 from pipelines.pacte.resources import PacteImports
 from pipelines.resources import PostGIS, Sources
 
@@ -50,10 +51,6 @@ def pact_catalogue(context: AssetExecutionContext, postgis: PostGIS, sources: So
 
 
 def _plan_metadata(plans) -> dict:
-    lines = ["| jeu | lues | rapprochées | ambiguës | non trouvées | quarantaine | chargées |",
-             "|---|---|---|---|---|---|---|"]
-    lines += [f"| {p.dataset} | {p.rows_read} | {p.count('matched')} | {p.count('ambiguous')} | "
-              f"{p.count('unmatched')} | {p.count('quarantined')} | {p.rows_loaded} |" for p in plans]
     return {
         "rows_read": sum(p.rows_read for p in plans),
         "rows_matched": sum(p.count("matched") for p in plans),
@@ -62,7 +59,10 @@ def _plan_metadata(plans) -> dict:
         "rows_quarantined": sum(p.count("quarantined") for p in plans),
         "items_quarantined": sum(len(p.items_rejected) for p in plans),
         "rows_loaded": sum(p.rows_loaded for p in plans),
-        "datasets": MetadataValue.md("\n".join(lines)),
+        "datasets": markdown_table(
+            ("jeu", "lues", "rapprochées", "ambiguës", "non trouvées", "quarantaine", "chargées"),
+            [(p.dataset, p.rows_read, p.count("matched"), p.count("ambiguous"), p.count("unmatched"),
+              p.count("quarantined"), p.rows_loaded) for p in plans]),
     }
 
 

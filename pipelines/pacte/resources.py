@@ -1,10 +1,11 @@
 """Where citizen groups drop their lists: the import folder (env `PACTE_IMPORT_DIR`)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from dagster import ConfigurableResource, EnvVar
+from dagster import ConfigurableResource
+
+from pipelines.resources import env_or_empty
 
 LIST_SUFFIXES = (".csv", ".xlsx", ".tsv", ".txt")
 
@@ -36,5 +37,5 @@ class PacteImports(ConfigurableResource):
 
 
 def pacte_imports_from_env() -> PacteImports:
-    # EnvVar fails on an unset variable; unset means "no import folder".
-    return PacteImports(import_dir=EnvVar("PACTE_IMPORT_DIR") if os.environ.get("PACTE_IMPORT_DIR") else "")
+    # Unset means "no import folder".
+    return PacteImports(import_dir=env_or_empty("PACTE_IMPORT_DIR"))

@@ -1,21 +1,16 @@
 """The COG reference, the commune contours, and the communes with their harmonised geometry."""
 
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from geodata.sources.cog import reader as cog
 from geodata.sources.cog.load import load_reference
 from geodata.sources.contours.harmonise import communes_without_boundary, harmonise
 from geodata.sources.contours.load import load_contours
 from geodata.sources.contours.reader import COMMUNES_2018
+from pipelines.metadata import markdown_table
 from pipelines.resources import PostGIS, Sources
 
 GROUP = "reference"
-
-
-def _markdown_table(header: tuple[str, ...], rows: list[tuple]) -> MetadataValue:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
-    return MetadataValue.md("\n".join(lines))
 
 
 @asset(group_name=GROUP, description="COG 2026: régions, départements, EPCI, current and former communes")
@@ -51,7 +46,7 @@ def communes(context: AssetExecutionContext, postgis: PostGIS) -> MaterializeRes
     return MaterializeResult(metadata={
         **report.as_metadata(),
         "communes_without_geometry": len(missing),
-        "communes_without_geometry_list": _markdown_table(("code", "commune", "raison"), missing),
-        "unknown_contour_codes": _markdown_table(
+        "communes_without_geometry_list": markdown_table(("code", "commune", "raison"), missing),
+        "unknown_contour_codes": markdown_table(
             ("code", "détail"), [(r.row_ref, r.detail) for r in report.rejected]),
     })

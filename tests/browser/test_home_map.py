@@ -10,14 +10,12 @@ import re
 import time
 from urllib.parse import urlparse
 
-from tests.browser.harness import BROWSER_TEST, SCREENSHOTS, painted_share
+from tests.browser.harness import BROWSER_TEST, SCREENSHOTS, wait_painted
 
 pytestmark = BROWSER_TEST
 
 
-def test_home_map_paints_communes_offline_and_search_opens_the_commune(app_url: str, browser) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+def test_home_map_paints_communes_offline_and_search_opens_the_commune(page, app_url: str) -> None:
     tiles_ok, images_ok, outside = [], [], []
     page.on("response", lambda r: r.status == 200 and (
         tiles_ok.append(r.url) if "/communes/" in r.url and r.url.endswith(".pbf")
@@ -29,10 +27,7 @@ def test_home_map_paints_communes_offline_and_search_opens_the_commune(app_url: 
     canvas = page.locator("canvas").first
     canvas.wait_for(timeout=60_000)
     # The national view is one image of France's communes...
-    share, deadline = 0.0, time.monotonic() + 30
-    while time.monotonic() < deadline and share <= 0.3:
-        time.sleep(0.5)
-        share = painted_share(canvas.screenshot())
+    share = wait_painted(canvas, 0.3)
     page.screenshot(path=SCREENSHOTS / "home.png")
     canvas.screenshot(path=SCREENSHOTS / "home-map.png")
     assert any(url.endswith("/national/density.png") for url in images_ok), images_ok
@@ -64,4 +59,3 @@ def test_home_map_paints_communes_offline_and_search_opens_the_commune(app_url: 
     assert "Code Insee 59350" in body
     # Lille has over 200 000 inhabitants: the figure is shown French-style ("238 246").
     assert re.search(r"Population\s+2\d\d[\s\u202f\xa0]\d{3}\b", body), body[:500]
-    page.close()

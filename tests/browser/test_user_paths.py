@@ -6,20 +6,9 @@ from __future__ import annotations
 import csv
 import io
 
-import pytest
-
 from tests.browser.harness import BROWSER_TEST, SCREENSHOTS
 
 pytestmark = BROWSER_TEST
-
-
-@pytest.fixture
-def page(app_url, browser):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    page.set_default_timeout(60_000)
-    yield page
-    page.close()
 
 
 def wait_for_app(page) -> None:

@@ -3,18 +3,9 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboards.conftest import APP
+from tests.dashboards.conftest import open_page
 
 NNBSP = "\u202f"
-
-
-def open_page(page: str, **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for name, value in params.items():
-        at.query_params[name] = value
-    at.run()
-    at.switch_page(f"sections/{page}.py")
-    return at.run()
 
 
 def compared(at: AppTest) -> list[str]:

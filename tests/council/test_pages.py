@@ -4,7 +4,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geodata.load import LoadReport, Rejected, record
-from tests.dashboards.conftest import APP
+from tests.dashboards.conftest import open_page
 
 
 @pytest.fixture
@@ -21,21 +21,12 @@ def quarantined(app_env):
         conn.execute("DELETE FROM core.load_run WHERE source = 'irve-statique'")
 
 
-def open_page(page: str, **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(page)
-    return at.run()
-
-
 def labels(at: AppTest, kind: str) -> list[str]:
     return [element.proto.label for element in at.get(kind)]
 
 
 def test_donnees_lists_sources_runs_and_quarantine(quarantined):
-    at = open_page("sections/donnees.py")
+    at = open_page("donnees")
     assert not at.exception
     assert at.title[0].value == "Données"
     catalogue, runs, quarantine = at.dataframe[0].value, at.dataframe[1].value, at.dataframe[2].value
@@ -55,13 +46,13 @@ def test_donnees_lists_sources_runs_and_quarantine(quarantined):
 
 
 def test_donnees_without_quarantine_says_so(app_env):
-    at = open_page("sections/donnees.py")
+    at = open_page("donnees")
     assert not at.exception
     assert any("Aucune ligne en quarantaine" in s.value for s in at.success)
 
 
 def test_commune_page_offers_exports_and_shows_provenance(app_env):
-    at = open_page("sections/commune.py", code="59350")
+    at = open_page("commune", code="59350")
     assert not at.exception
     buttons = labels(at, "download_button")
     for label in ("Télécharger la fiche (CSV)", "Télécharger le contour (GeoJSON)",
@@ -73,7 +64,7 @@ def test_commune_page_offers_exports_and_shows_provenance(app_env):
 
 
 def test_sheet_page_shows_the_sheet(app_env):
-    at = open_page("sections/fiche.py", code="59350")
+    at = open_page("fiche", code="59350")
     assert not at.exception
     frame = at.get("iframe")[0].proto
     assert "<h1>Lille</h1>" in frame.srcdoc
@@ -81,5 +72,5 @@ def test_sheet_page_shows_the_sheet(app_env):
 
 
 def test_sheet_page_of_an_unknown_code(app_env):
-    at = open_page("sections/fiche.py", code="99999")
+    at = open_page("fiche", code="99999")
     assert any("Aucune commune actuelle" in e.value for e in at.error)

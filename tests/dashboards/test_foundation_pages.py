@@ -3,7 +3,7 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboards.conftest import APP
+from tests.dashboards.conftest import APP, open_page
 
 
 def run_home(**widgets) -> AppTest:
@@ -44,16 +44,8 @@ def test_search_without_result_says_so(app_env):
     assert any("Aucune commune" in i.value for i in at.info)
 
 
-def commune_page(code: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["code"] = code
-    at.run()
-    at.switch_page("sections/commune.py")
-    return at.run()
-
-
 def test_commune_page_shows_profile_and_contour(app_env):
-    at = commune_page("59350")
+    at = open_page("commune", code="59350")
     assert not at.exception
     assert at.title[0].value == "Lille"
     metrics = {m.label: m.value for m in at.metric}
@@ -67,11 +59,11 @@ def test_commune_page_shows_profile_and_contour(app_env):
 
 
 def test_commune_without_geometry_states_why(app_env):
-    at = commune_page("14666")
+    at = open_page("commune", code="14666")
     assert at.title[0].value == "Sannerville"
     assert any("absente des contours 2018" in w.value for w in at.warning)
 
 
 def test_unknown_code_is_an_error_message(app_env):
-    at = commune_page("00000")
+    at = open_page("commune", code="00000")
     assert any("Aucune commune actuelle" in e.value for e in at.error)

@@ -2,16 +2,12 @@
 SYNTHETIC FCU fixture (tests/fixtures/fcu) placed around Bourg-en-Bresse."""
 from __future__ import annotations
 
-import zipfile
-from pathlib import Path
-
 import pytest
 
 from geodata.sources.fetch import fetch
 from geodata.sources.heat import load, sources
 from observatory import energy
 
-FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "fcu"
 BOURG, PERONNAS, VIRIAT, LYON = "01053", "01289", "01451", "69123"
 
 # (insee_code, station, x, y (Lambert-93), power_kw, is_fast_dc, commissioned_on)
@@ -24,7 +20,7 @@ CHARGING_POINTS = [
 
 
 @pytest.fixture
-def energy_db(reference_db, conn, tmp_path, mirror):
+def energy_db(reference_db, conn, fcu_mirror, mirror):
     """The psycopg session under the SQLAlchemy test connection: one transaction, rolled back."""
     pg = conn.connection.driver_connection
     for row in CHARGING_POINTS:
@@ -32,11 +28,7 @@ def energy_db(reference_db, conn, tmp_path, mirror):
                                                        commissioned_on, geom)
                       VALUES (%s, %s, %s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 2154))""",
                    (row[1], row[0], row[4], row[5], row[6], row[2], row[3]))
-    (tmp_path / "heat").mkdir()
-    with zipfile.ZipFile(tmp_path / "heat" / "opendata-fcu.zip", "w") as archive:
-        for member in FIXTURE_DIR.glob("*.geojson"):
-            archive.write(member, arcname=member.name)
-    load.load_archive(pg, load.obtain_archive(tmp_path))
+    load.load_archive(pg, load.obtain_archive(fcu_mirror))
     load.load_labels(pg, [fetch(sources.ECORESEAU_2025, mirror=mirror),
                           fetch(sources.ECORESEAU_PLUS_2025, mirror=mirror)])
     load.load_potential(pg, fetch(sources.POTENTIAL, mirror=mirror),

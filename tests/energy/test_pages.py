@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 
 import psycopg
@@ -15,7 +14,6 @@ from geodata.sources.heat import load
 from observatory.energy import refresh_commune_energy
 
 PAGE = Path(__file__).resolve().parents[2] / "dashboards" / "sections" / "energie.py"
-FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "fcu"
 
 
 def _deck(at: AppTest) -> dict:
@@ -64,14 +62,10 @@ def test_energie_page_potential_shows_its_components(app_db):
 
 
 @pytest.fixture
-def bourg_with_synthetic_heat(app_db, tmp_path):
+def bourg_with_synthetic_heat(app_db, fcu_mirror):
     """SYNTHETIC traces (tests/fixtures/fcu) and three charging points, removed afterwards."""
-    (tmp_path / "heat").mkdir()
-    with zipfile.ZipFile(tmp_path / "heat" / "opendata-fcu.zip", "w") as archive:
-        for member in FIXTURE_DIR.glob("*.geojson"):
-            archive.write(member, arcname=member.name)
     with psycopg.connect(app_db) as conn:
-        load.load_archive(conn, load.obtain_archive(tmp_path))
+        load.load_archive(conn, load.obtain_archive(fcu_mirror))
         conn.execute("""INSERT INTO core.charging_point (station_name, insee_code, power_kw, is_fast_dc,
                                                          commissioned_on, geom)
                         VALUES ('TEST énergie', '01053', 22, false, '2020-01-01', ST_SetSRID(ST_MakePoint(873000, 6569600), 2154)),

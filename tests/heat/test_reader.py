@@ -4,12 +4,10 @@ from __future__ import annotations
 import json
 import zipfile
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import shapely
 
-from geodata.settings import mirror_dir
 from geodata.sources.heat.reader import (
     FcuArchiveError,
     archive_url_from_dataset,
@@ -23,9 +21,9 @@ from geodata.sources.heat.reader import (
     read_national_figures,
     read_potential,
 )
-from tests.heat.conftest import FIXTURE_DIR, build_archive
+from tests.conftest import FCU_FIXTURES, MIRROR, build_fcu_archive
 
-HEAT = (mirror_dir() or Path(__file__).resolve().parents[3] / "shared" / "data") / "heat"
+HEAT = MIRROR / "heat"
 
 
 def test_synthetic_archive_networks_and_rejects(fcu_archive):
@@ -67,7 +65,7 @@ def test_perimeters_and_construction(fcu_archive):
 
 
 def test_zip_without_the_networks_member(tmp_path):
-    archive = build_archive(tmp_path / "opendata-fcu.zip", ["pdp.geojson"])
+    archive = build_fcu_archive(tmp_path / "opendata-fcu.zip", ["pdp.geojson"])
     with pytest.raises(FcuArchiveError, match=r"has no reseaux_de_chaleur\.geojson \(members: pdp\.geojson\)"):
         read_fcu_archive(archive)
 
@@ -90,13 +88,13 @@ def test_truncated_geojson_member(tmp_path):
     target = tmp_path / "opendata-fcu.zip"
     with zipfile.ZipFile(target, "w") as archive:
         archive.writestr("reseaux_de_chaleur.geojson",
-                         (FIXTURE_DIR / "reseaux_de_chaleur.geojson").read_text()[:500])
+                         (FCU_FIXTURES / "reseaux_de_chaleur.geojson").read_text()[:500])
     with pytest.raises(FcuArchiveError, match="reseaux_de_chaleur.geojson: not readable GeoJSON"):
         read_fcu_archive(target)
 
 
 def test_wrong_crs_is_refused(tmp_path):
-    data = json.loads((FIXTURE_DIR / "reseaux_de_chaleur.geojson").read_text())
+    data = json.loads((FCU_FIXTURES / "reseaux_de_chaleur.geojson").read_text())
     data["crs"]["properties"]["name"] = "urn:ogc:def:crs:OGC:1.3:CRS84"
     target = tmp_path / "opendata-fcu.zip"
     with zipfile.ZipFile(target, "w") as archive:

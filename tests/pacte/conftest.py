@@ -12,6 +12,17 @@ from observatory import pact
 from observatory.reconciliation import Reference, reference_from_db
 
 TODAY = date(2026, 11, 23)
+PACT_TABLES = ("pact_commitment", "pact_signature", "pact_follow_up", "pact_review_row",
+               "pact_import_run", "pact_measure", "pact_campaign")
+
+
+def remove_committed_pact(url: str) -> None:
+    """Empty what fixtures committed to the pact tables and their load records, so that the
+    rolled-back tests that follow see none of it."""
+    with psycopg.connect(url) as conn:
+        conn.execute(f"TRUNCATE {', '.join('core.' + t for t in PACT_TABLES)} CASCADE")
+        conn.execute("DELETE FROM core.quarantined_row WHERE source LIKE 'pacte%%'")
+        conn.execute("DELETE FROM core.load_run WHERE source LIKE 'pacte%%'")
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from geodata.sources.pacte.reader import CATALOGUE_2020, HDF_2020
 from observatory import pact
-
-from .test_pipeline import PACT_TABLES
+from tests.pacte.conftest import remove_committed_pact
 
 PAGE = Path(__file__).resolve().parents[2] / "dashboards" / "sections" / "pacte.py"
 
@@ -29,10 +28,7 @@ def published_pact(reference_db: str, mirror: Path, monkeypatch_module):
         conn.commit()
     monkeypatch_module.setenv("DATABASE_URL", reference_db)
     yield reference_db
-    with psycopg.connect(reference_db) as conn:
-        conn.execute(f"TRUNCATE {', '.join('core.' + t for t in PACT_TABLES)} CASCADE")
-        conn.execute("DELETE FROM core.quarantined_row WHERE source LIKE 'pacte%%'")
-        conn.execute("DELETE FROM core.load_run WHERE source LIKE 'pacte%%'")
+    remove_committed_pact(reference_db)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import psycopg
 import pytest
 from dagster import RunRequest, SkipReason, build_sensor_context, materialize
 
@@ -13,19 +12,14 @@ from pipelines.pacte import assets, checks
 from pipelines.pacte.resources import PacteImports
 from pipelines.pacte.sensors import pact_import_folder_sensor
 from pipelines.resources import PostGIS, Sources
-
-PACT_TABLES = ("pact_commitment", "pact_signature", "pact_follow_up", "pact_review_row",
-               "pact_import_run", "pact_measure", "pact_campaign")
+from tests.pacte.conftest import remove_committed_pact
 
 
 @pytest.fixture
 def committed_db(reference_db: str):
     """Assets commit: empty the pact tables afterwards so the rolled-back tests see none of it."""
     yield reference_db
-    with psycopg.connect(reference_db) as conn:
-        conn.execute(f"TRUNCATE {', '.join('core.' + t for t in PACT_TABLES)} CASCADE")
-        conn.execute("DELETE FROM core.quarantined_row WHERE source LIKE 'pacte%%'")
-        conn.execute("DELETE FROM core.load_run WHERE source LIKE 'pacte%%'")
+    remove_committed_pact(reference_db)
 
 
 def test_assets_load_mirror_and_import_folder_with_passing_checks(committed_db, mirror, tmp_path):
