@@ -6,10 +6,10 @@ from observatory.formatting import NARROW_NBSP, number
 __all__ = ["NARROW_NBSP", "class_label", "number"]
 
 
-def class_label(lower: float | None, upper: float | None, unit: str) -> str:
+def class_label(lower: float | None, upper: float | None, decimals: int = 0) -> str:
     """Legend text of a class between two bounds: "moins de 10", "10 à 25", "1 000 et plus"."""
     if lower is None:
-        return f"moins de {number(upper)} {unit}".strip()
+        return f"moins de {number(upper, decimals)}"
     if upper is None:
-        return f"{number(lower)} et plus {unit}".strip()
-    return f"{number(lower)} à {number(upper)} {unit}".strip()
+        return f"{number(lower, decimals)} et plus"
+    return f"{number(lower, decimals)} à {number(upper, decimals)}"

@@ -9,7 +9,7 @@ from pydeck.bindings.json_tools import default_serialize
 
 from dashboards.format import class_label
 from dashboards.tile_server import MVT_WORKER_PATH
-from observatory.map_indicators import BACKGROUND, NO_DATA_RGB, MapIndicator
+from observatory.map_indicators import BACKGROUND, NO_DATA_LABEL, NO_DATA_RGB, MapIndicator
 from observatory.national_image import BOUNDS_LONLAT
 
 # deck.gl 9 draws no tile while the view is below the layer's min_zoom, and a z4 tile of all
@@ -18,6 +18,8 @@ TILE_MIN_ZOOM = 5
 FRANCE_VIEW = pdk.ViewState(latitude=46.5, longitude=2.4, zoom=5.0, min_zoom=TILE_MIN_ZOOM, max_zoom=13)
 # The national choropleth's vector tiles start one zoom in: the national view is one image.
 NATIONAL_TILES_MIN_ZOOM = 6
+# Tiles carry each commune's value as French text with its unit (`valeur`).
+NATIONAL_TOOLTIP = {"html": "<b>{nom}</b> ({code})<br/>{valeur}"}
 
 
 class CompactDeck(pdk.Deck):
@@ -84,17 +86,16 @@ def view_around(xmin: float, ymin: float, xmax: float, ymax: float) -> pdk.ViewS
 
 def legend_html(indicator: MapIndicator) -> str:
     bounds = [None, *indicator.breaks, None]
-    items = []
-    for index, colour in enumerate(indicator.palette):
-        label = class_label(bounds[index], bounds[index + 1], indicator.unit)
-        items.append(_swatch(colour, label))
-    items.append(_swatch(NO_DATA_RGB, "sans donnée"))
-    return (f"<div style='font-size:0.85rem'><b>{indicator.label}</b> ({indicator.unit})"
-            f"<div style='display:flex;flex-wrap:wrap;gap:0.3rem 1rem;margin-top:0.3rem'>{''.join(items)}</div></div>")
+    items = [(colour, class_label(bounds[index], bounds[index + 1], indicator.decimals))
+             for index, colour in enumerate(indicator.palette)]
+    return swatches_html([*items, (NO_DATA_RGB, NO_DATA_LABEL)], f"{indicator.label} ({indicator.unit})")
 
 
-def _swatch(colour: tuple[int, int, int], label: str) -> str:
-    r, g, b = colour
-    return (f"<span style='white-space:nowrap'><span style='display:inline-block;width:14px;height:14px;"
-            f"background:rgb({r},{g},{b});border:1px solid #888;vertical-align:middle;margin-right:4px'>"
-            f"</span>{label}</span>")
+def swatches_html(items: list[tuple[tuple[int, int, int], str]], title: str) -> str:
+    """A legend: a title, then a colour square before each label."""
+    spans = "".join(
+        f"<span style='white-space:nowrap'><span style='display:inline-block;width:14px;height:14px;"
+        f"background:rgb{tuple(colour)};border:1px solid #888;vertical-align:middle;margin-right:4px'></span>"
+        f"{label}</span>" for colour, label in items)
+    return (f"<div style='font-size:0.85rem'><b>{title}</b><div style='display:flex;flex-wrap:wrap;"
+            f"gap:0.3rem 1rem;margin-top:0.3rem'>{spans}</div></div>")

@@ -26,12 +26,15 @@ from pathlib import Path
 import psycopg
 
 from geodata import db
-from observatory.map_indicators import MAP_INDICATORS
+from observatory import energy
+from observatory.map_indicators import MAP_INDICATORS, MapIndicator
 from observatory.national_image import render_national_png
 from observatory.tiles import commune_tile
 
 TILE_PATH = re.compile(r"^/communes/(?P<indicator>[a-z_0-9]+)/(?P<z>\d+)/(?P<x>\d+)/(?P<y>\d+)\.pbf$")
 NATIONAL_PATH = re.compile(r"^/national/(?P<indicator>[a-z_0-9]+)\.png$")
+# The home map's indicators and the Énergie page's, each under its own key.
+SERVED: dict[str, MapIndicator] = {**MAP_INDICATORS, **energy.MAPS}
 CACHE_SECONDS = 600
 CACHE_TILES = 2000
 # Idle connections kept for the next requests (each request runs in a new thread); beyond
@@ -73,7 +76,7 @@ class TileServer(ThreadingHTTPServer):
         self.database_url = database_url
         self.cache = TileCache()
         # Redrawing a national image costs about a second: tile traffic must not evict it.
-        self.national_cache = TileCache(size=len(MAP_INDICATORS))
+        self.national_cache = TileCache(size=len(SERVED))
         self.mvt_worker = gzip.compress(MVT_WORKER.read_bytes(), 9)
         self._idle: queue.SimpleQueue[psycopg.Connection] = queue.SimpleQueue()
 
@@ -98,7 +101,7 @@ class TileServer(ThreadingHTTPServer):
         cached = self.cache.get(key)
         if cached is None:
             with self.connection() as conn:
-                cached = gzip.compress(commune_tile(conn, MAP_INDICATORS[indicator_key], z, x, y), 5)
+                cached = gzip.compress(commune_tile(conn, SERVED[indicator_key], z, x, y), 5)
             self.cache.put(key, cached)
         return cached
 
@@ -107,7 +110,7 @@ class TileServer(ThreadingHTTPServer):
         cached = self.national_cache.get(key)
         if cached is None:
             with self.connection() as conn:
-                cached = render_national_png(conn, MAP_INDICATORS[indicator_key])
+                cached = render_national_png(conn, SERVED[indicator_key])
             self.national_cache.put(key, cached)
         return cached
 
@@ -126,10 +129,10 @@ class TileHandler(BaseHTTPRequestHandler):
         if self.path == MVT_WORKER_PATH:
             return self._answer(200, self.server.mvt_worker, "text/javascript", gzipped=True)
         national = NATIONAL_PATH.match(self.path.split("?")[0])
-        if national and national["indicator"] in MAP_INDICATORS:
+        if national and national["indicator"] in SERVED:
             return self._answer(200, self.server.national_image(national["indicator"]), "image/png")
         match = TILE_PATH.match(self.path.split("?")[0])
-        if not match or match["indicator"] not in MAP_INDICATORS:
+        if not match or match["indicator"] not in SERVED:
             return self._answer(404, b"unknown tile path or indicator", "text/plain")
         try:
             tile = self.server.tile(match["indicator"], int(match["z"]), int(match["x"]), int(match["y"]))

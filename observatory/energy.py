@@ -177,13 +177,17 @@ class EnergyIndicator:
     source: str
     breaks: tuple[float, ...] | None = None   # classes for national maps (None: not mapped)
 
+    @property
+    def map_key(self) -> str:
+        return f"energy_{self.key}"
+
     def map_indicator(self) -> MapIndicator:
         """The same indicator in the shape the national maps (and the tile server) use."""
         return MapIndicator(
-            key=f"energy_{self.key}", label=self.label, unit=self.unit,
+            key=self.map_key, label=self.label, unit=self.unit,
             value_sql=f"(SELECT e.{self.key} FROM observatory.commune_energy e "
                       f"WHERE e.insee_code = c.insee_code)",
-            breaks=self.breaks or (), source=self.source)
+            breaks=self.breaks or (), source=self.source, selectable=False, decimals=self.decimals)
 
 
 IRVE = "IRVE, fichier national consolidé (data.gouv.fr, Licence Ouverte 2.0)"
@@ -233,6 +237,10 @@ INDICATORS: dict[str, EnergyIndicator] = {i.key: i for i in [
     EnergyIndicator("energy_commons_potential", "Potentiel de communs énergétiques", "/ 100", 0,
                     "potentiel", COMPOSITE, (10, 20, 30, 40, 50, 60, 75)),
 ]}
+
+# The mapped indicators as the national maps and the tile server take them, by map key.
+MAPS: dict[str, MapIndicator] = {indicator.map_key: indicator.map_indicator()
+                                 for indicator in INDICATORS.values() if indicator.breaks}
 
 COMPONENT_METHODS = {
     "score_charging_density": "Rang centile national (0 à 100) des points de recharge pour 1 000 "

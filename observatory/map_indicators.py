@@ -11,6 +11,7 @@ from functools import cached_property
 VIRIDIS_8 = [(68, 1, 84), (70, 50, 126), (54, 92, 141), (39, 127, 142),
              (31, 161, 135), (74, 193, 109), (160, 218, 57), (253, 231, 37)]
 NO_DATA_RGB = (200, 200, 200)
+NO_DATA_LABEL = "sans donnée"
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,8 @@ class MapIndicator:
     value_sql: str      # expression over the view `observatory.commune` aliased `c`
     breaks: tuple[float, ...]   # upper bounds of the classes but the last
     source: str
-    selectable: bool = True     # offered in the map's indicator list
+    selectable: bool = True     # offered in the home map's indicator list
+    decimals: int = 0           # shown in tooltips and legends
 
     # Cached: colour_of reads it once per commune (35,000 times per national image). A frozen
     # dataclass without slots still has the __dict__ that cached_property writes to.

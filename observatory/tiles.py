@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from observatory.map_indicators import NO_DATA_RGB, MapIndicator
+from observatory.formatting import NARROW_NBSP
+from observatory.map_indicators import NO_DATA_LABEL, NO_DATA_RGB, MapIndicator
 
 LAYER = "communes"
 
@@ -16,7 +17,10 @@ WITH tile AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env_3857),
         FROM observatory.commune c, bounds
         WHERE c.geom_wgs84 && bounds.env_4326)
 SELECT ST_AsMVT(styled, %(layer)s, %(extent)s, 'geom') FROM (
-    SELECT code, nom, round(value::numeric, 2)::float8 AS value,
+    SELECT code, nom,
+           CASE WHEN value IS NULL THEN %(no_data_label)s
+                ELSE translate(to_char(round(value::numeric, %(decimals)s), %(pattern)s), ',.', %(separators)s)
+                     || %(unit)s END AS valeur,
            (%(reds)s::int[])[cls] AS r, (%(greens)s::int[])[cls] AS g,
            (%(blues)s::int[])[cls] AS b, geom
     FROM (SELECT *, CASE WHEN value IS NULL THEN %(no_data)s
@@ -39,15 +43,24 @@ def tile_extent(z: int) -> int:
     return 256 if z <= 5 else 512 if z <= 8 else 4096
 
 
+def number_pattern(decimals: int) -> str:
+    """A `to_char` pattern whose `,` and `.` are literal (not the server's locale): the tile
+    query turns them into French separators, as `observatory.formatting.number` does."""
+    return "FM999,999,999,990" + ("." + "0" * decimals if decimals else "")
+
+
 def commune_tile(conn, indicator: MapIndicator, z: int, x: int, y: int) -> bytes:
-    """One tile, with per-feature colour (r, g, b) by the indicator's classes."""
+    """One tile, with per-feature colour (r, g, b) by the indicator's classes and the value as
+    French text (`valeur`, with its unit) for tooltips."""
     if not (0 <= z <= 22 and 0 <= x < 2 ** z and 0 <= y < 2 ** z):
         raise ValueError(f"no tile {z}/{x}/{y}")
     palette = indicator.palette + [NO_DATA_RGB]
     query = sql.SQL(_TILE_SQL).format(value=sql.SQL(indicator.value_sql))
     row = conn.execute(query, {
         "z": z, "x": x, "y": y, "extent": tile_extent(z), "layer": LAYER,
-        "breaks": list(indicator.breaks), "no_data": len(palette),
+        "breaks": [float(bound) for bound in indicator.breaks], "no_data": len(palette), "no_data_label": NO_DATA_LABEL,
+        "decimals": indicator.decimals, "pattern": number_pattern(indicator.decimals),
+        "separators": f"{NARROW_NBSP},", "unit": f"{NARROW_NBSP}{indicator.unit}" if indicator.unit else "",
         "reds": [c[0] for c in palette], "greens": [c[1] for c in palette], "blues": [c[2] for c in palette],
     }).fetchone()
     return bytes(row[0]) if row and row[0] else b""

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from dashboards.format import number
-from dashboards.maps import contour_layer, offline_deck, view_around
+from dashboards.maps import contour_layer, offline_deck, swatches_html, view_around
 from observatory import energy
 from observatory.communes import commune_profile
 from observatory.map_indicators import NO_DATA_RGB
@@ -26,15 +26,6 @@ def power_colour(power_kw: float | None) -> tuple[int, int, int]:
     if power_kw is None:
         return NO_DATA_RGB
     return next(colour for low, high, _, colour in POWER_CLASSES if low <= power_kw < high)
-
-
-def swatches_html(items: list[tuple[tuple[int, int, int], str]], title: str) -> str:
-    spans = "".join(
-        f"<span style='white-space:nowrap'><span style='display:inline-block;width:14px;height:14px;"
-        f"background:rgb{colour};border:1px solid #888;vertical-align:middle;margin-right:4px'></span>"
-        f"{label}</span>" for colour, label in items)
-    return (f"<div style='font-size:0.85rem'><b>{title}</b><div style='display:flex;flex-wrap:wrap;"
-            f"gap:0.3rem 1rem;margin-top:0.3rem'>{spans}</div></div>")
 
 
 def value_text(key: str, value) -> str:

@@ -1,19 +1,18 @@
 """Énergie: a national map of any energy indicator per commune, and the national heat data.
 
-Communes are drawn as their centre (ScatterplotLayer): 35,000 points render in a second,
-where 35,000 polygons inlined in pydeck took 38 s.
+The map is the home page's choropleth (one image of France, then vector tiles from the tile
+server), coloured by the chosen indicator; the values themselves come from the database here,
+for the summary, the top ten and the export.
 """
 import pandas as pd
-import pydeck as pdk
 import streamlit as st
 
-from dashboards.components.energy_panel import show_potential, warn_heat_layer_unavailable, swatches_html, value_text
+from dashboards.components.energy_panel import show_potential, warn_heat_layer_unavailable, value_text
 from dashboards.components.export import offer_table
+from dashboards.components.national_map import show_national_map
 from dashboards.data import engine
 from dashboards.format import number
-from dashboards.maps import FRANCE_VIEW, offline_deck
 from observatory import energy
-from observatory.map_indicators import NO_DATA_RGB
 
 GROUPS = {"recharge": "Recharge", "chaleur": "Réseaux de chaleur", "potentiel": "Potentiel"}
 MAPPED = [key for key, indicator in energy.INDICATORS.items() if indicator.breaks]
@@ -23,21 +22,9 @@ MAPPED = [key for key, indicator in energy.INDICATORS.items() if indicator.break
 def national_frame(key: str) -> pd.DataFrame:
     with engine().connect() as conn:
         frame = pd.DataFrame(energy.national_values(conn, key))
-    if frame.empty:
-        return frame
-    classes = energy.INDICATORS[key].map_indicator()
-    frame["colour"] = [list(classes.colour_of(v)) for v in frame["value"]]
-    frame["text"] = [value_text(key, v) if v is not None else "inconnu" for v in frame["value"]]
+    if not frame.empty:
+        frame["text"] = [value_text(key, v) if v is not None else "inconnu" for v in frame["value"]]
     return frame
-
-
-def map_records(frame: pd.DataFrame) -> list[dict]:
-    """What the browser needs, under one-letter keys: pydeck sends one JSON object per commune,
-    so names of keys and decimals weigh on 35,000 points (12 MB with full names, 3 MB so)."""
-    return [{"p": [round(lon, 4), round(lat, 4)], "c": colour, "n": f"{name} ({code})", "t": text}
-            for lon, lat, colour, name, code, text in zip(
-                frame["longitude"], frame["latitude"], frame["colour"], frame["name"],
-                frame["insee_code"], frame["text"])]
 
 
 @st.cache_data(ttl=600, show_spinner=False)
@@ -45,24 +32,6 @@ def national_context() -> dict:
     with engine().connect() as conn:
         return {"status": energy.heat_layer_status(conn), "figures": energy.national_figures(conn),
                 "labels": energy.ecoreseau_labels(conn)}
-
-
-def legend(key: str) -> str:
-    indicator = energy.INDICATORS[key]
-    classes = indicator.map_indicator()
-    bounds = [None, *indicator.breaks, None]
-    items = []
-    for index, colour in enumerate(classes.palette):
-        low, high = bounds[index], bounds[index + 1]
-        if low is None:
-            label = f"moins de {number(high, indicator.decimals)}"
-        elif high is None:
-            label = f"{number(low, indicator.decimals)} et plus"
-        else:
-            label = f"{number(low, indicator.decimals)} à {number(high, indicator.decimals)}"
-        items.append((colour, label))
-    items.append((NO_DATA_RGB, "inconnu"))
-    return swatches_html(items, f"{indicator.label} ({indicator.unit})")
 
 
 st.title("Énergie")
@@ -90,18 +59,11 @@ summary[0].metric("Communes avec une valeur", number(int(known.sum())))
 summary[1].metric("Médiane des communes", value_text(key, frame.loc[known, "value"].median() if known.any() else None))
 summary[2].metric("Maximum", value_text(key, frame.loc[known, "value"].max() if known.any() else None))
 
-st.pydeck_chart(offline_deck(
-    layers=[pdk.Layer("ScatterplotLayer", data=map_records(frame), id=f"energy-{key}",
-                      get_position="p", get_fill_color="c",
-                      get_radius=900, radius_min_pixels=1.2, radius_max_pixels=6, pickable=True)],
-    initial_view_state=FRANCE_VIEW,
-    tooltip={"html": "<b>{n}</b><br/>{t}"},
-), height=620, key="energy-national-map")
-offer_table(frame.drop(columns=["colour", "text"]), f"energie-{key}", key="export-energy", what="la carte",
+show_national_map(energy.MAPS[indicator.map_key], chart_key="energy-national-map")
+offer_table(frame.drop(columns=["text"]), f"energie-{key}", key="export-energy", what="la carte",
             lon="longitude", lat="latitude")
-st.markdown(legend(key), unsafe_allow_html=True)
-st.caption(f"Chaque point est le centre d'une commune. Source : {indicator.source}. "
-           "Définitions, unités et millésimes : docs/indicators.md.")
+st.caption(f"Source : {indicator.source}. Zoomez pour voir les communes une à une, avec leur valeur au "
+           "survol. Définitions, unités et millésimes : docs/indicators.md.")
 
 top = frame[known].sort_values("value", ascending=key == "nearest_fast_charger_km").head(10)
 st.markdown("**Les 10 communes en tête**")

@@ -1,4 +1,4 @@
-"""The Énergie page in headless Chromium: the national map of commune centres is drawn, the
+"""The Énergie page in headless Chromium: the national choropleth is painted, the
 unavailable heat layer is announced, and a screenshot is kept (test-artifacts/screenshots)."""
 from __future__ import annotations
 

@@ -26,15 +26,16 @@ def test_energie_page_national_map_without_traces(app_db):
     at = AppTest.from_file(str(PAGE), default_timeout=120).run()
     assert not at.exception
     assert at.title[0].value == "Énergie"
-    warning = at.warning[0].value
+    warning = at.warning[0].value   # the heat layer's, before the map's
     assert "Couche des réseaux de chaleur indisponible" in warning and "opendata-fcu.zip" in warning
     # the pipeline's own reason follows, as a technical detail
     assert any("missing from the mirror" in c.value for c in at.caption)
-    deck = _deck(at)
-    layers = deck["layers"]
-    # communes as points, never 35,000 inlined polygons
-    assert [layer["@@type"] for layer in layers] == ["ScatterplotLayer"]
-    assert len(layers[0]["data"]) > 34_000
+    # the national choropleth of the chosen indicator, from the tile server: one image of
+    # France, then vector tiles; never 35,000 polygons inlined in the page
+    layers = _deck(at)["layers"]
+    assert [layer["@@type"] for layer in layers] == ["BitmapLayer", "MVTLayer"]
+    assert layers[0]["image"].endswith("/national/energy_charging_points.png")
+    assert "/communes/energy_charging_points/{z}/{x}/{y}.pbf" in layers[1]["data"]
     metric = next(m for m in at.metric if m.label == "Communes avec une valeur")
     assert metric.value.replace("\u202f", "").isdigit()
     labels = next(df for df in at.dataframe if "Identifiant SNCU" in df.value.columns).value
@@ -47,6 +48,7 @@ def test_energie_page_potential_shows_its_components(app_db):
     at = AppTest.from_file(str(PAGE), default_timeout=120).run()
     at.selectbox(key="energy-indicator").select("energy_commons_potential").run()
     assert not at.exception
+    assert _deck(at)["layers"][0]["image"].endswith("/national/energy_energy_commons_potential.png")
     assert any(h.value == "Méthode du potentiel de communs énergétiques" for h in at.subheader)
     methods = next(df for df in at.dataframe if "Méthode" in df.value.columns and "Composante" in df.value.columns)
     assert len(methods.value) == 5
