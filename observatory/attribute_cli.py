@@ -21,13 +21,15 @@ from geodata.sources.fetch import SourceError
 from geodata.sources.irve import coordinates
 from geodata.sources.irve.reader import read_csv_text
 from geodata.sources.irve.schema import SchemaError
-from observatory.attribution import SLIVER_TOLERANCE_M, Attribution, attribute_points
+from observatory.attribution import SLIVER_TOLERANCE_M, Attribution, attribute_points, compare_declared_codes
 
 # Column names recognised without options (compared without case or accents).
 LON_NAMES = ("longitude", "lon", "lng", "long", "consolidated_longitude", "x_wgs84", "x")
 LAT_NAMES = ("latitude", "lat", "consolidated_latitude", "y_wgs84", "y")
 # A single "[longitude, latitude]" column, as in the IRVE schema (coordonneesXY).
 XY_NAMES = ("coordonneesxy", "coordonnees_xy", "coordinates", "xy")
+# A commune code the file already declares (the IRVE schema's name first): compared, not trusted.
+DECLARED_NAMES = ("code_insee_commune", "code_insee", "insee_code", "insee", "code_commune")
 REASONS_FR = {
     "missing_coordinates": "coordonnées manquantes ou illisibles",
     "zero_coordinates": "coordonnées 0,0",
@@ -100,9 +102,31 @@ def attribute_csv(conn: psycopg.Connection, input_path: Path, *, lon: str | None
         report += [f"  ligne {row + 2} : {REASONS_FR[reason[row]]}" for row in without[:MAX_LISTED]]
         if len(without) > MAX_LISTED:
             report.append(f"  ... et {len(without) - MAX_LISTED} autres")
+    declared_col = next((c for c in frame.columns if _plain(c) in DECLARED_NAMES and c != "insee_code"), None)
+    if declared_col:
+        report += declared_code_report(conn, frame, declared_col)
     for rejected in csv.rejected:
         report.append(f"{rejected.row_ref} illisible, absente de la sortie : {rejected.detail}")
     return frame, csv.delimiter, report
+
+
+def declared_code_report(conn: psycopg.Connection, frame: pd.DataFrame, column: str) -> list[str]:
+    """The file's own commune codes against the communes found, by the pipeline's rule."""
+    declared = [code.strip() or None for code in frame[column].fillna("")]
+    agreement, differing = compare_declared_codes(conn, frame["insee_code"].to_numpy(), np.array(declared, dtype=object))
+    if not agreement["declared"]:
+        return []
+    lines = [f"codes déclarés (colonne « {column} ») comparés à la commune trouvée : {agreement['declared']} ; "
+             f"concordants : {agreement['agree']} (anciennes communes ramenées à leur commune actuelle), "
+             f"autre commune : {agreement['disagree']}, code d'aucune commune (souvent un code postal) : "
+             f"{agreement['declared_code_unknown']}"]
+    for index, code, verdict in differing[:MAX_LISTED]:
+        found = f"{frame['commune_name'].iat[index]} ({frame['insee_code'].iat[index]})"
+        what = "autre commune" if verdict == "disagree" else "code d'aucune commune"
+        lines.append(f"  ligne {index + 2} : déclaré {code} ({what}), point situé à {found}")
+    if len(differing) > MAX_LISTED:
+        lines.append(f"  ... et {len(differing) - MAX_LISTED} autres")
+    return lines
 
 
 def add_parser(subparsers) -> None:

@@ -12,6 +12,7 @@ stations, not of points, and the points take their position's answer back in Pyt
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -136,29 +137,45 @@ def attribute_points(conn: psycopg.Connection, x: np.ndarray, y: np.ndarray, *,
                          "attribution": located.attribution}, dtype=object)
 
 
-def declared_code_agreement(conn: psycopg.Connection) -> dict:
-    """How often the producers' `code_insee_commune` names the commune the point lies in.
+# How a producer's declared code compares with the commune the point lies in. Codes of former
+# communes (mergers, delegated communes, Paris/Lyon/Marseille arrondissements) are first
+# brought to their current commune, so that only real disagreements count; a code that names
+# no commune at all (often a postcode) is counted apart. `{pairs}` yields (row_ref, insee_code,
+# declared_insee_code).
+_DECLARED_VERDICT = """
+    SELECT p.row_ref, p.declared_insee_code,
+           CASE WHEN coalesce(c.insee_code, f.current_insee_code) IS NULL THEN 'unknown'
+                WHEN coalesce(c.insee_code, f.current_insee_code) = p.insee_code THEN 'agree'
+                ELSE 'disagree' END AS verdict
+    FROM ({pairs}) AS p (row_ref, insee_code, declared_insee_code)
+    LEFT JOIN core.commune c ON c.insee_code = p.declared_insee_code
+    LEFT JOIN LATERAL (SELECT current_insee_code FROM core.former_commune
+                       WHERE code = p.declared_insee_code LIMIT 1) f ON true
+    WHERE p.declared_insee_code IS NOT NULL AND p.insee_code IS NOT NULL
+"""
 
-    Declared codes of former communes (mergers, delegated communes, Paris/Lyon/Marseille
-    arrondissements) are first brought to their current commune, so that only real
-    disagreements count; codes that name no commune at all (often a postcode) apart.
-    """
-    row = conn.execute("""
-        WITH declared AS (
-            SELECT p.insee_code,
-                   coalesce(c.insee_code, f.current_insee_code) AS declared_current
-            FROM core.charging_point p
-            LEFT JOIN core.commune c ON c.insee_code = p.declared_insee_code
-            LEFT JOIN LATERAL (SELECT current_insee_code FROM core.former_commune
-                               WHERE code = p.declared_insee_code LIMIT 1) f ON true
-            WHERE p.declared_insee_code IS NOT NULL AND p.insee_code IS NOT NULL)
-        SELECT count(*),
-               count(*) FILTER (WHERE declared_current = insee_code),
-               count(*) FILTER (WHERE declared_current IS DISTINCT FROM insee_code
-                                  AND declared_current IS NOT NULL),
-               count(*) FILTER (WHERE declared_current IS NULL)
-        FROM declared""").fetchone()
-    compared, agree, disagree, unknown = row
-    return {"declared": compared, "agree": agree, "disagree": disagree,
-            "declared_code_unknown": unknown,
+
+def _agreement(verdicts: dict[str, int]) -> dict:
+    compared = sum(verdicts.values())
+    agree, disagree, unknown = (verdicts.get(v, 0) for v in ("agree", "disagree", "unknown"))
+    return {"declared": compared, "agree": agree, "disagree": disagree, "declared_code_unknown": unknown,
             "disagreement_rate": round((disagree + unknown) / compared, 6) if compared else None}
+
+
+def declared_code_agreement(conn: psycopg.Connection) -> dict:
+    """How often the producers' `code_insee_commune` names the commune the point lies in,
+    over the published charging points."""
+    query = sql.SQL("SELECT verdict, count(*) FROM ({verdicts}) v GROUP BY verdict").format(
+        verdicts=sql.SQL(_DECLARED_VERDICT).format(
+            pairs=sql.SQL("SELECT id, insee_code, declared_insee_code FROM core.charging_point")))
+    return _agreement(dict(conn.execute(query).fetchall()))
+
+
+def compare_declared_codes(conn: psycopg.Connection, insee_code: np.ndarray,
+                           declared: np.ndarray) -> tuple[dict, list[tuple[int, str, str]]]:
+    """The same comparison on points in memory (input order): the agreement, and each point
+    whose declared code disagrees or names no commune, as (index, declared code, verdict)."""
+    pairs = sql.SQL("SELECT * FROM unnest(%s::int[], %s::text[], %s::text[])")
+    rows = conn.execute(sql.SQL(_DECLARED_VERDICT).format(pairs=pairs) + sql.SQL(" ORDER BY p.row_ref"),
+                        (list(range(len(declared))), list(insee_code), list(declared))).fetchall()
+    return _agreement(Counter(verdict for _, _, verdict in rows)), [row for row in rows if row[2] != "agree"]

@@ -26,7 +26,29 @@ def test_schema_example_file(database, example_path: Path, tmp_path: Path, capsy
     assert len(rows) == 2 and list(rows[0])[:40] == list(read_rows(example_path)[0])
     # The example declares 75001 but its coordinates [7.487105, 48.345345] are in Alsace.
     assert [(r["insee_code"], r["commune_name"]) for r in rows] == [("67125", "Epfig")] * 2
-    assert "2 points lus (coordonnées : « coordonneesXY »)" in capsys.readouterr().err
+    report = capsys.readouterr().err
+    assert "2 points lus (coordonnées : « coordonneesXY »)" in report
+    assert "ligne 2 : déclaré 75001 (autre commune), point situé à Epfig (67125)" in report
+
+
+def test_declared_codes_are_compared_by_the_pipeline_rule(database, tmp_path: Path, capsys):
+    source = tmp_path / "sites.csv"
+    source.write_text("site,lon,lat,code_insee\n"
+                      "Mairie de Lille,3.0633,50.6372,59350\n"
+                      "Mairie de Lomme,2.9869,50.6436,59355\n"    # Lomme, now part of Lille
+                      "Bureau de poste,3.0633,50.6372,59000\n"    # Lille's postcode
+                      "Beffroi d'Arras,2.7775,50.2910,59350\n"    # declared Lille, lies in Arras
+                      "Sans code,2.7775,50.2910,\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["attribute", str(source), "-o", str(out)]) == 0
+    assert [r["insee_code"] for r in read_rows(out)] == ["59350", "59350", "59350", "62041", "62041"]
+    report = capsys.readouterr().err
+    assert ("codes déclarés (colonne « code_insee ») comparés à la commune trouvée : 4 ; concordants : 2 "
+            "(anciennes communes ramenées à leur commune actuelle), autre commune : 1, "
+            "code d'aucune commune (souvent un code postal) : 1") in report
+    assert "ligne 4 : déclaré 59000 (code d'aucune commune), point situé à Lille (59350)" in report
+    assert "ligne 5 : déclaré 59350 (autre commune), point situé à Arras (62041)" in report
+    assert "ligne 3 :" not in report
 
 
 def test_committee_list_semicolon_latin1_with_problems(database, tmp_path: Path, capsys):
