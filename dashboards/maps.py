@@ -78,10 +78,17 @@ def contour_layer(geojson: dict, layer_id: str = "contour") -> pdk.Layer:
                      get_line_color=[68, 1, 84, 255], line_width_min_pixels=2)
 
 
-def view_around(xmin: float, ymin: float, xmax: float, ymax: float) -> pdk.ViewState:
-    span = max(xmax - xmin, (ymax - ymin) * 1.5, 0.01)
-    zoom = max(4.0, min(14.0, 9.5 - math.log2(span / 0.15)))
-    return pdk.ViewState(latitude=(ymin + ymax) / 2, longitude=(xmin + xmax) / 2, zoom=zoom)
+def view_around(xmin: float, ymin: float, xmax: float, ymax: float, *, width_px: int, height_px: int,
+                margin: float = 0.85) -> pdk.ViewState:
+    """The view that fits a WGS84 box into a map of about `width_px` x `height_px` (the width
+    a wide-layout page gives it on a laptop screen; deck.gl's world is 512 px wide at zoom 0)."""
+    def mercator(latitude: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(latitude) / 2))
+
+    world_share_x = max(xmax - xmin, 1e-4) / 360
+    world_share_y = max(mercator(ymax) - mercator(ymin), 1e-6) / (2 * math.pi)
+    zoom = math.log2(margin * min(width_px / world_share_x, height_px / world_share_y) / 512)
+    return pdk.ViewState(latitude=(ymin + ymax) / 2, longitude=(xmin + xmax) / 2, zoom=max(4.0, min(14.0, zoom)))
 
 
 def legend_html(indicator: MapIndicator) -> str:

@@ -2,6 +2,7 @@
 the commune's rank within its département, and the energy-commons potential with its parts."""
 from __future__ import annotations
 
+from datetime import date
 
 import pandas as pd
 import pydeck as pdk
@@ -20,6 +21,7 @@ POWER_CLASSES = [(0, 22.01, "jusqu'à 22 kW", (70, 50, 126)),
                  (50, 150, "50 à 150 kW", (74, 193, 109)),
                  (150, float("inf"), "150 kW et plus", (253, 231, 37))]
 HEAT_RGB = (214, 39, 40)
+ENERGY_MAP_HEIGHT = 420
 
 
 def power_colour(power_kw: float | None) -> tuple[int, int, int]:
@@ -35,7 +37,9 @@ def value_text(key: str, value) -> str:
 
 
 def rank_text(rank: tuple[int, int] | None) -> str:
-    return f"{rank[0]}ᵉ sur {number(rank[1])}" if rank else "non classée"
+    if not rank:
+        return "non classée"
+    return f"{rank[0]}{'ʳᵉ' if rank[0] == 1 else 'ᵉ'} sur {number(rank[1])}"
 
 
 LABEL_BASES = {"network_serving": "un réseau qui dessert la commune est labellisé",
@@ -80,8 +84,8 @@ def _map(profile: dict | None, points: list[dict], networks: list[dict]) -> pdk.
                                 line_width_min_pixels=1, pickable=True))
     if not layers or not profile or profile.get("xmin") is None:
         return None
-    view = view_around(profile["xmin"], profile["ymin"], profile["xmax"], profile["ymax"])
-    view.zoom += 1   # the commune fills this map: points and traces are what it is for
+    view = view_around(profile["xmin"], profile["ymin"], profile["xmax"], profile["ymax"],
+                       width_px=800, height_px=ENERGY_MAP_HEIGHT)
     return offline_deck(layers=layers, initial_view_state=view,
                        tooltip={"html": "<b>{name}</b><br/>{detail}"})
 
@@ -94,7 +98,8 @@ def warn_heat_layer_unavailable(status: dict, consequence: str) -> None:
     st.caption(f"Détail technique (message du pipeline) : {status['reason']}")
 
 
-def show_energy_panel(engine: sa.Engine, insee_code: str, profile: dict | None = None) -> None:
+def show_energy_panel(engine: sa.Engine, insee_code: str, profile: dict | None = None,
+                      today: date | None = None) -> None:
     """The commune page's energy section. `profile` is `commune_profile(...)` when the caller
     already has it: it carries the full contour, which is not worth reading twice."""
     with engine.connect() as conn:
@@ -104,6 +109,7 @@ def show_energy_panel(engine: sa.Engine, insee_code: str, profile: dict | None =
                     "(actif Dagster `commune_energy`).")
             return
         ranks = energy.departement_ranks(conn, insee_code)
+        trend = energy.trend_reference(conn, insee_code, today or date.today())
         status = energy.heat_layer_status(conn)
         points = energy.charging_points_in(conn, insee_code)
         networks = energy.heat_networks_near(conn, insee_code) if status["available"] else []
@@ -117,10 +123,13 @@ def show_energy_panel(engine: sa.Engine, insee_code: str, profile: dict | None =
         rank = ranks.get(key)
         column.metric(energy.INDICATORS[key].label, value_text(key, row[key]),
                       help=f"Rang dans le département : {rank_text(rank)}" if key in energy.RANKED else None)
+    st.caption("Rang dans le département (1ʳᵉ : la mieux dotée, ou la plus proche d'un point rapide) : "
+               + " · ".join(f"{energy.INDICATORS[key].label.lower()} {rank_text(ranks.get(key))}"
+                            for key in energy.RANKED if key != "energy_commons_potential"))
 
     deck = _map(profile, points, networks)
     if deck is not None:
-        st.pydeck_chart(deck, height=420, key=f"energy-map-{insee_code}")
+        st.pydeck_chart(deck, height=ENERGY_MAP_HEIGHT, key=f"energy-map-{insee_code}")
         legend = [(colour, label) for _, _, label, colour in POWER_CLASSES]
         if status["available"]:
             legend.append((HEAT_RGB, "réseau de chaleur (tracé ou point)"))
@@ -151,12 +160,28 @@ def show_energy_panel(engine: sa.Engine, insee_code: str, profile: dict | None =
                f"{number(row['dept_potential_dwellings_100m'])} logements chauffés au gaz ou au fioul "
                f"collectif à moins de 100 m d'un réseau (BDNB 2022).")
 
-    if row["points_by_year"]:
-        st.markdown("**Points de recharge mis en service par année**")
-        years = pd.DataFrame(sorted(row["points_by_year"].items()), columns=["Année", "Points mis en service"])
-        st.bar_chart(years, x="Année", y="Points mis en service", height=200)
+    _commissioning_trend(points, trend)
 
     show_potential(row, ranks.get("energy_commons_potential"))
+
+
+def _commissioning_trend(points: list[dict], trend: energy.TrendReference) -> None:
+    """Points commissioned per year, before and since the pact (or the mandate): what a
+    committee asks the council about."""
+    years, undated = energy.commissioned_by_year((p["commissioned_on"] for p in points), trend.since)
+    if not years:
+        return
+    before, since = f"avant le {trend.since:%d/%m/%Y}", f"depuis le {trend.since:%d/%m/%Y}"
+    st.markdown("**Points de recharge mis en service par année**")
+    st.bar_chart(pd.DataFrame([(str(year), period, count) for year, *counts in years
+                               for period, count in zip((before, since), counts) if count],
+                              columns=["Année", "Période", "Points mis en service"]),
+                 x="Année", y="Points mis en service", color="Période", x_label="Année",
+                 y_label="Points", height=260)
+    st.caption(f"Depuis le {trend.since:%d/%m/%Y} ({trend.what}) : "
+               f"{number(sum(y[2] for y in years))} points mis en service ; avant : "
+               f"{number(sum(y[1] for y in years))}. Sans date de mise en service (non comptés) : "
+               f"{number(undated)}.")
 
 
 def show_potential(row: dict, rank: tuple[int, int] | None) -> None:

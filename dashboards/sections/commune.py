@@ -1,6 +1,7 @@
 """Commune profile: identity and territory, then the pact and energy panels."""
 import streamlit as st
 
+from dashboards.components.compare import commune_label, commune_search
 from dashboards.components.energy_panel import show_energy_panel
 from dashboards.components.export import offer_commune_downloads
 from dashboards.components.pact_panel import show_pact_panel
@@ -8,21 +9,20 @@ from dashboards.components.provenance import show_provenance
 from dashboards.data import communes_size_and_density, engine
 from dashboards.format import number
 from dashboards.maps import contour_layer, offline_deck, view_around
-from observatory.communes import commune_profile, search_communes
+from observatory.communes import commune_profile
 from observatory.peers import nearest
 
+CONTOUR_MAP_HEIGHT = 380
 KIND_LABELS = {"deleguee": "commune déléguée", "associee": "commune associée",
                "ancienne": "ancienne commune fusionnée", "arrondissement": "arrondissement municipal"}
 
 code = st.query_params.get("code")
 if not code:
     st.title("Fiche commune")
-    query = st.text_input("Nom ou code postal de la commune", key="commune-search")
-    if query:
-        with engine().connect() as conn:
-            for found in search_communes(conn, query):
-                st.page_link("sections/commune.py", query_params={"code": found["insee_code"]},
-                             label=f"{found['name']} ({found['departement_code']})")
+    for found in commune_search("Nom ou code postal de la commune", key="commune-search",
+                                placeholder="ex. Lille, 69135, 49270"):
+        st.page_link("sections/commune.py", query_params={"code": found["insee_code"]},
+                     label=commune_label(found))
     st.stop()
 
 with engine().connect() as conn:
@@ -63,8 +63,9 @@ with drawing:
     if profile["contour"]:
         st.pydeck_chart(offline_deck(layers=[contour_layer(profile["contour"])],
                                  initial_view_state=view_around(profile["xmin"], profile["ymin"],
-                                                                profile["xmax"], profile["ymax"])),
-                        height=380, key="commune-contour")
+                                                                profile["xmax"], profile["ymax"],
+                                                                width_px=500, height_px=CONTOUR_MAP_HEIGHT)),
+                        height=CONTOUR_MAP_HEIGHT, key="commune-contour")
     else:
         st.warning(f"Pas de contour pour cette commune : {profile['missing_geometry_reason']}")
 

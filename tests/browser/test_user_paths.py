@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.browser.harness import BROWSER_TEST, SCREENSHOTS
+from tests.browser.harness import BROWSER_TEST, SCREENSHOTS, wait_painted
 
 pytestmark = BROWSER_TEST
 
@@ -73,6 +73,20 @@ def test_commune_page_shows_pact_and_energy_panels(page, app_url) -> None:
     body = page.inner_text("body")
     assert "unanime" in body.lower()
     page.get_by_role("tab", name="Énergie").click()
-    page.get_by_text("Points de recharge").first.wait_for()
-    page.wait_for_timeout(1500)
-    page.screenshot(path=SCREENSHOTS / "commune-lille-energie.png", full_page=True)
+    panel = page.get_by_role("tabpanel", name="Énergie")
+    panel.get_by_text("Énergie : recharge et réseaux de chaleur").wait_for()
+    # Streamlit scrolls inside its own container, which a full-page capture leaves out: bring
+    # the panel's map into view and wait for its points before the screenshot.
+    energy_map = panel.locator("canvas").first
+    energy_map.scroll_into_view_if_needed()
+    share = wait_painted(energy_map, 0.05)
+    page.screenshot(path=SCREENSHOTS / "commune-lille-energie.png")
+    assert share > 0.05, f"only {share:.1%} of the commune's energy map is painted"
+    text = panel.inner_text()
+    assert "Points de recharge par puissance (kW)" in text
+    assert "Rang dans le département" in text and "points de recharge 1ʳᵉ sur" in text  # Lille leads the Nord
+    assert "signature du pacte, Municipales 2020" in text
+    panel.get_by_text("Points de recharge mis en service par année").scroll_into_view_if_needed()
+    panel.locator("[data-testid='stVegaLiteChart']").first.wait_for()
+    page.wait_for_timeout(1000)   # Vega draws after its element appears
+    page.screenshot(path=SCREENSHOTS / "commune-lille-energie-trend.png")

@@ -67,3 +67,14 @@ def test_commune_without_geometry_states_why(app_env):
 def test_unknown_code_is_an_error_message(app_env):
     at = open_page("commune", code="00000")
     assert any("Aucune commune actuelle" in e.value for e in at.error)
+
+
+def test_commune_page_without_code_searches_like_the_home_page(app_env):
+    at = open_page("commune")
+    assert at.title[0].value == "Fiche commune"
+    at.text_input(key="commune-search").input("59000").run()
+    assert not at.exception
+    labels = [link.proto.label for link in at.get("page_link")]
+    assert "Lille (59) · 238\u202f246 hab." in labels
+    at.text_input(key="commune-search").input("Zzyzx-sur-Mer").run()
+    assert any("Aucune commune" in i.value for i in at.info)

@@ -85,9 +85,11 @@ def bourg_with_synthetic_heat(app_db, fcu_mirror):
 
 
 def _panel_script():
+    from datetime import date
+
     from dashboards.components.energy_panel import show_energy_panel
     from dashboards.data import engine
-    show_energy_panel(engine(), "01053")
+    show_energy_panel(engine(), "01053", today=date(2026, 11, 30))
 
 
 def test_commune_panel_with_points_and_networks(bourg_with_synthetic_heat):
@@ -99,7 +101,14 @@ def test_commune_panel_with_points_and_networks(bourg_with_synthetic_heat):
     assert metrics["Réseau de chaleur"] == "oui"
     assert metrics["Label Écoréseau 2025"] == "Écoréseau"
     rank_help = next(m for m in at.metric if m.label == "Points de recharge").proto.help
-    assert rank_help.startswith("Rang dans le département : 1ᵉ sur ")
+    assert rank_help.startswith("Rang dans le département : 1ʳᵉ sur ")
+    ranks = next(c.value for c in at.caption if c.value.startswith("Rang dans le département"))
+    assert "points de recharge 1ʳᵉ sur " in ranks
+    # 2020, 2024 and one undated point; Bourg-en-Bresse signed no imported pact: split at the
+    # running mandate's start
+    assert any(c.value.startswith("Depuis le 22/03/2026 (début du mandat en cours, Municipales 2026 ; pas de "
+                                  "pacte signé connu) : 0 points mis en service ; avant : 2. Sans date de "
+                                  "mise en service (non comptés) : 1.") for c in at.caption)
     deck = _deck(at)
     ids = {layer["id"] for layer in deck["layers"]}
     assert {"heat-networks", "heat-network-points", "charging-points", "energy-contour"} <= ids
