@@ -46,6 +46,19 @@ def test_home_map_paints_communes_offline_and_search_opens_the_commune(page, app
     assert tiles_ok and all("/communes/density/" in url for url in tiles_ok), tiles_ok
     assert min(int(url.split("/")[-3]) for url in tiles_ok) >= 6
     assert outside == [], f"requests left the machine: {outside}"
+    # Hovering a commune shows its name and its value, French-style with the unit.
+    # deck.gl picks on mouse moves only: move again until the tiles under the pointer are drawn.
+    tooltip = page.locator(".deck-tooltip")
+    deadline = time.monotonic() + 30
+    step = 0
+    while time.monotonic() < deadline and not (tooltip.count() and tooltip.first.is_visible()
+                                               and tooltip.first.inner_text().strip()):
+        step += 1
+        page.mouse.move(box["x"] + box["width"] * 0.55 + step % 7, box["y"] + box["height"] * 0.3 + step % 5)
+        time.sleep(0.5)
+    assert tooltip.count() and tooltip.first.is_visible(), "no tooltip over the zoomed-in communes"
+    assert re.search(r"\(\d[\dAB]\d{3}\)\n?.*\d(,\d)?\u202fhab\./km²$", tooltip.first.inner_text().strip(),
+                     re.S), tooltip.first.inner_text()
 
     page.goto(app_url)
     page.get_by_label("Nom ou code postal").fill("Lille")
