@@ -42,6 +42,8 @@ CACHE_TILES = 2000
 IDLE_CONNECTIONS = 8
 # Tiles that cover metropolitan France at national zooms: made before the first visitor asks.
 WARM_TILES = [(6, x, y) for x in (31, 32, 33) for y in (21, 22, 23)]
+# The maps the home and Énergie pages open with (about 2 s each to draw).
+WARM_IMAGES = ("density", energy.INDICATORS["charging_points"].map_key)
 # Must be the loaders.gl version bundled by Streamlit (see dashboards/vendor/loaders.gl/).
 MVT_WORKER_PATH = "/workers/mvt-worker.js"
 MVT_WORKER = Path(__file__).resolve().parent / "vendor" / "loaders.gl" / "mvt-worker-4.4.3.js"
@@ -114,10 +116,11 @@ class TileServer(ThreadingHTTPServer):
             self.national_cache.put(key, cached)
         return cached
 
-    def warm(self, indicator_key: str = "density") -> None:
-        self.national_image(indicator_key)
+    def warm(self) -> None:
+        for indicator_key in WARM_IMAGES:
+            self.national_image(indicator_key)
         for z, x, y in WARM_TILES:
-            self.tile(indicator_key, z, x, y)
+            self.tile(WARM_IMAGES[0], z, x, y)
 
 
 class TileHandler(BaseHTTPRequestHandler):
