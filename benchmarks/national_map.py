@@ -2,6 +2,7 @@
 
 Usage (against a running `observatory serve`):
     .venv/bin/python benchmarks/national_map.py --app http://127.0.0.1:8501 --tiles http://127.0.0.1:8765
+    .venv/bin/python benchmarks/national_map.py --page energie --indicator energy_charging_points
 
 The national view is one image (`/national/<indicator>.png`); vector tiles take over from zoom 6.
 Tile latency is measured over the z5-z8 tiles covering metropolitan France: "cold" asks each
@@ -86,6 +87,7 @@ def main() -> None:
     parser.add_argument("--tiles", default="http://127.0.0.1:8765")
     parser.add_argument("--indicator", default="population", help="for tile latency; pick one not yet cached")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--page", default="", help="the page whose map is timed: '' (home) or 'energie'")
     args = parser.parse_args()
 
     rows = []
@@ -100,14 +102,14 @@ def main() -> None:
         cold, size = tile_latencies(args.tiles, args.indicator, tiles)
         warm, _ = tile_latencies(args.tiles, args.indicator, tiles)
         rows.append((f"z{z} ({len(tiles)} tuiles, {size / 1e6:.1f} MB)", cold, warm))
-    timings, map_bytes, outside = page_to_painted_map(args.app, args.runs)
+    timings, map_bytes, outside = page_to_painted_map(f"{args.app.rstrip('/')}/{args.page}", args.runs)
 
     print(f"{'tiles':32} {'cold p50':>9} {'cold p95':>9} {'warm p50':>9} {'warm p95':>9}  (ms)")
     for label, cold, warm in rows:
         print(f"{label:32} {percentile(cold, .5):9.0f} {percentile(cold, .95):9.0f} "
               f"{percentile(warm, .5):9.1f} {percentile(warm, .95):9.1f}")
     print(f"national image ({image_size / 1e6:.2f} MB PNG): cold {image_ms[0]:.0f} ms, cached {image_ms[1]:.1f} ms")
-    print(f"page load to painted map (ms), {args.runs} runs: "
+    print(f"page /{args.page} load to painted map (ms), {args.runs} runs: "
           f"median {statistics.median(timings):.0f}, each {[round(t) for t in timings]}")
     print(f"national view map data over the wire: {map_bytes / 1e6:.2f} MB (national image; tiles and worker from zoom 6)")
     print(f"requests to other hosts: {outside}")
