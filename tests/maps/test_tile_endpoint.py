@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from PIL import Image
 
-from dashboards.tile_server import TileServer
+from dashboards.tile_server import SERVED, TileServer
 from observatory import energy
 from observatory.formatting import number
 from observatory.map_indicators import MAP_INDICATORS
@@ -97,3 +97,10 @@ def test_energy_indicators_are_served_with_their_values_in_french(energy_tiles, 
     assert (status, headers["Content-Type"]) == (200, "image/png")
     # Paris has more than 200 points: the top class
     assert pixel_at(body, 2.35, 48.86)[:3] == energy.MAPS["energy_charging_points"].palette[-1]
+
+
+@pytest.mark.parametrize("indicator_key", sorted(SERVED))
+def test_every_served_indicator_makes_a_tile(energy_tiles, indicator_key):
+    status, _, body = get(f"{energy_tiles}/communes/{indicator_key}/{LILLE_TILE}.pbf")
+    assert status == 200, body[:300]
+    assert "Lille".encode() in gzip.decompress(body)
