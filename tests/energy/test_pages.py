@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from geodata.sources.heat import load
+from observatory import energy
 from observatory.energy import refresh_commune_energy
 
 PAGE = Path(__file__).resolve().parents[2] / "dashboards" / "sections" / "energie.py"
@@ -124,3 +125,11 @@ def test_commune_panel_says_when_heat_layer_is_missing(app_db):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Réseau de chaleur"] == "inconnu"
     assert metrics["Points de recharge"] == "0\u202fpoints"
+
+
+def test_energie_page_shows_every_indicator(app_db):
+    at = AppTest.from_file(str(PAGE), default_timeout=120).run()
+    for key in [key for key, indicator in energy.INDICATORS.items() if indicator.breaks]:
+        at.selectbox(key="energy-indicator").set_value(key).run()
+        assert not at.exception, key
+        assert _deck(at)["layers"][0]["image"].endswith(f"/national/energy_{key}.png")
