@@ -90,15 +90,16 @@ def attribute_csv(conn: psycopg.Connection, input_path: Path, *, lon: str | None
     reason = located.reason.copy()
     reason[ok & pd.isna(insee)] = "no_commune"
     used = f"« {xy_col} »" if xy_col else f"« {lon_col} » et « {lat_col} »"
-    report = [f"{len(frame)} points lus (coordonnées : {used}) ; "
-              f"{int(pd.notna(insee).sum())} rattachés à une commune, dont {nearest} "
-              f"à la commune la plus proche (moins de {SLIVER_TOLERANCE_M:.0f} m d'un contour simplifié)"]
+    # "label : count" throughout: no French agreement to get wrong for 0 or 1.
+    report = [f"points lus (coordonnées : {used}) : {len(frame)} ; rattachés à une commune : "
+              f"{int(pd.notna(insee).sum())}, dont à la commune la plus proche (moins de "
+              f"{SLIVER_TOLERANCE_M:.0f} m d'un contour simplifié) : {nearest}"]
     swapped = int(pd.notna(located.repaired).sum())
     if swapped:
-        report.append(f"{swapped} points avaient latitude et longitude inversées : corrigés")
+        report.append(f"points aux latitude et longitude inversées, corrigés : {swapped}")
     without = np.flatnonzero(pd.notna(reason))
     if len(without):
-        report.append(f"{len(without)} points sans commune (gardés dans le fichier, colonnes vides) :")
+        report.append(f"points sans commune (gardés dans le fichier, colonnes vides) : {len(without)}")
         report += [f"  ligne {row + 2} : {REASONS_FR[reason[row]]}" for row in without[:MAX_LISTED]]
         if len(without) > MAX_LISTED:
             report.append(f"  ... et {len(without) - MAX_LISTED} autres")

@@ -178,10 +178,9 @@ def _commissioning_trend(points: list[dict], trend: energy.TrendReference) -> No
                               columns=["Année", "Période", "Points mis en service"]),
                  x="Année", y="Points mis en service", color="Période", x_label="Année",
                  y_label="Points", height=260)
-    st.caption(f"Depuis le {trend.since:%d/%m/%Y} ({trend.what}) : "
-               f"{number(sum(y[2] for y in years))} points mis en service ; avant : "
-               f"{number(sum(y[1] for y in years))}. Sans date de mise en service (non comptés) : "
-               f"{number(undated)}.")
+    st.caption(f"Points mis en service depuis le {trend.since:%d/%m/%Y} ({trend.what}) : "
+               f"{number(sum(y[2] for y in years))} ; avant : {number(sum(y[1] for y in years))} ; "
+               f"sans date de mise en service (non comptés) : {number(undated)}.")
 
 
 def show_potential(row: dict, rank: tuple[int, int] | None) -> None:

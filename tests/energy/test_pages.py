@@ -107,9 +107,9 @@ def test_commune_panel_with_points_and_networks(bourg_with_synthetic_heat):
     assert "points de recharge 1ʳᵉ sur " in ranks
     # 2020, 2024 and one undated point; Bourg-en-Bresse signed no imported pact: split at the
     # running mandate's start
-    assert any(c.value.startswith("Depuis le 22/03/2026 (début du mandat en cours, Municipales 2026 ; pas de "
-                                  "pacte signé connu) : 0 points mis en service ; avant : 2. Sans date de "
-                                  "mise en service (non comptés) : 1.") for c in at.caption)
+    assert any(c.value == ("Points mis en service depuis le 22/03/2026 (début du mandat en cours, Municipales "
+                           "2026 ; pas de pacte signé connu) : 0 ; avant : 2 ; sans date de mise en service "
+                           "(non comptés) : 1.") for c in at.caption)
     deck = _deck(at)
     ids = {layer["id"] for layer in deck["layers"]}
     assert {"heat-networks", "heat-network-points", "charging-points", "energy-contour"} <= ids

@@ -27,7 +27,7 @@ def test_schema_example_file(database, example_path: Path, tmp_path: Path, capsy
     # The example declares 75001 but its coordinates [7.487105, 48.345345] are in Alsace.
     assert [(r["insee_code"], r["commune_name"]) for r in rows] == [("67125", "Epfig")] * 2
     report = capsys.readouterr().err
-    assert "2 points lus (coordonnées : « coordonneesXY »)" in report
+    assert "points lus (coordonnées : « coordonneesXY ») : 2 ; rattachés à une commune : 2" in report
     assert "ligne 2 : déclaré 75001 (autre commune), point situé à Epfig (67125)" in report
 
 
@@ -66,8 +66,8 @@ def test_committee_list_semicolon_latin1_with_problems(database, tmp_path: Path,
     assert [r["insee_code"] for r in rows] == ["59350", "13001", "", "", ""]
     assert [r["Nom du site"] for r in rows][1] == "Gymnase (inversé)"
     report = capsys.readouterr().err
-    assert "1 points avaient latitude et longitude inversées" in report
-    assert "3 points sans commune" in report
+    assert "points aux latitude et longitude inversées, corrigés : 1" in report
+    assert "points sans commune (gardés dans le fichier, colonnes vides) : 3" in report
     assert "ligne 4 : dans aucune commune" in report
     assert "ligne 5 : coordonnées manquantes" in report and "ligne 6 : coordonnées 0,0" in report
 
