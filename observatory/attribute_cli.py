@@ -103,6 +103,7 @@ def attribute_csv(conn: psycopg.Connection, input_path: Path, *, lon: str | None
         report += [f"  ligne {row + 2} : {REASONS_FR[reason[row]]}" for row in without[:MAX_LISTED]]
         if len(without) > MAX_LISTED:
             report.append(f"  ... et {len(without) - MAX_LISTED} autres")
+    # `insee_code` itself is the column this command has just written
     declared_col = next((c for c in frame.columns if _plain(c) in DECLARED_NAMES and c != "insee_code"), None)
     if declared_col:
         report += declared_code_report(conn, frame, declared_col)
@@ -114,7 +115,7 @@ def attribute_csv(conn: psycopg.Connection, input_path: Path, *, lon: str | None
 def declared_code_report(conn: psycopg.Connection, frame: pd.DataFrame, column: str) -> list[str]:
     """The file's own commune codes against the communes found, by the pipeline's rule."""
     declared = [code.strip() or None for code in frame[column].fillna("")]
-    agreement, differing = compare_declared_codes(conn, frame["insee_code"].to_numpy(), np.array(declared, dtype=object))
+    agreement, differing = compare_declared_codes(conn, frame["insee_code"].tolist(), declared)
     if not agreement["declared"]:
         return []
     lines = [f"codes déclarés (colonne « {column} ») comparés à la commune trouvée : {agreement['declared']} ; "

@@ -13,6 +13,7 @@ stations, not of points, and the points take their position's answer back in Pyt
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -171,8 +172,8 @@ def declared_code_agreement(conn: psycopg.Connection) -> dict:
     return _agreement(dict(conn.execute(query).fetchall()))
 
 
-def compare_declared_codes(conn: psycopg.Connection, insee_code: np.ndarray,
-                           declared: np.ndarray) -> tuple[dict, list[tuple[int, str, str]]]:
+def compare_declared_codes(conn: psycopg.Connection, insee_code: Sequence[str | None],
+                           declared: Sequence[str | None]) -> tuple[dict, list[tuple[int, str, str]]]:
     """The same comparison on points in memory (input order): the agreement, and each point
     whose declared code disagrees or names no commune, as (index, declared code, verdict)."""
     pairs = sql.SQL("SELECT * FROM unnest(%s::int[], %s::text[], %s::text[])")

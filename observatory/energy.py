@@ -16,7 +16,6 @@ import psycopg
 import sqlalchemy as sa
 
 from geodata.load import LoadReport, record
-from geodata.sources.pacte.campaigns import CAMPAIGN_BY_CODE, current_campaign
 from observatory.map_indicators import MapIndicator
 
 FCU_SOURCE = "fcu-opendata"
@@ -190,7 +189,7 @@ class EnergyIndicator:
             key=self.map_key, label=self.label, unit=self.unit,
             value_sql=f"(SELECT e.{self.key} FROM observatory.commune_energy e "
                       f"WHERE e.insee_code = c.insee_code)",
-            breaks=self.breaks or (), source=self.source, selectable=False, decimals=self.decimals)
+            breaks=self.breaks or (), source=self.source, decimals=self.decimals)
 
 
 IRVE = "IRVE, fichier national consolidé (data.gouv.fr, Licence Ouverte 2.0)"
@@ -317,31 +316,6 @@ def heat_layer_status(conn: sa.Connection) -> dict:
         return {"available": False, "reason": "l'archive des tracés FCU n'a encore jamais été chargée",
                 "location": None, "checked_at": None}
     return dict(row._mapping)
-
-
-@dataclass(frozen=True)
-class TrendReference:
-    """The date a commune's charging trend is split at, and what it is (French)."""
-
-    since: date
-    what: str
-
-
-def trend_reference(conn: sa.Connection, insee_code: str, today: date) -> TrendReference:
-    """The commune's latest pact signature (its date, else its mandate's start), or, for a
-    commune that signed none, the start of the mandate running on `today`."""
-    signed = conn.execute(sa.text("""
-        SELECT campaign_code, min(signed_on) FROM observatory.pact_signature
-        WHERE insee_code = :code GROUP BY campaign_code"""), {"code": insee_code}).fetchall()
-    campaigns = [(CAMPAIGN_BY_CODE[code], signed_on) for code, signed_on in signed if code in CAMPAIGN_BY_CODE]
-    if campaigns:
-        campaign, signed_on = max(campaigns, key=lambda found: found[0].mandate_start)
-        if signed_on:
-            return TrendReference(signed_on, f"signature du pacte, {campaign.label}")
-        return TrendReference(campaign.mandate_start, f"début du mandat du pacte signé, {campaign.label}")
-    campaign = current_campaign(today)
-    return TrendReference(campaign.mandate_start, f"début du mandat en cours, {campaign.label} ; "
-                                                  "pas de pacte signé connu")
 
 
 def commissioned_by_year(dates: Iterable[date | None], since: date) -> tuple[list[tuple[int, int, int]], int]:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from geodata.load import LoadReport, Rejected
 from geodata.sources.fetch import sha256_of
 from geodata.sources.pacte import reader as pacte
-from geodata.sources.pacte.campaigns import CAMPAIGN_BY_CODE, CAMPAIGNS, Campaign
+from geodata.sources.pacte.campaigns import CAMPAIGN_BY_CODE, CAMPAIGNS, Campaign, current_campaign
 from geodata.sources.pacte.store import (
     FollowUpRecord,
     ImportPlan,
@@ -357,6 +357,30 @@ def commune_follow_up(conn, insee_code: str) -> pd.DataFrame:
 def commune_signatures(conn, insee_code: str) -> pd.DataFrame:
     return _frame(conn, """SELECT * FROM observatory.pact_signature WHERE insee_code = :code
                            ORDER BY campaign_code, signed_on""", code=insee_code)
+
+
+@dataclass(frozen=True)
+class TrendReference:
+    """The date a commune's charging trend is split at, and what it is (French)."""
+
+    since: date
+    what: str
+
+
+def trend_reference(conn, insee_code: str, today: date) -> TrendReference:
+    """The commune's latest pact signature (its date, else its mandate's start), or, for a
+    commune that signed none, the start of the mandate running on `today`."""
+    signed = [(CAMPAIGN_BY_CODE[code], min(rows["signed_on"].dropna(), default=None))
+              for code, rows in commune_signatures(conn, insee_code).groupby("campaign_code")
+              if code in CAMPAIGN_BY_CODE]
+    if signed:
+        campaign, signed_on = max(signed, key=lambda found: found[0].mandate_start)
+        if signed_on:
+            return TrendReference(signed_on, f"signature du pacte, {campaign.label}")
+        return TrendReference(campaign.mandate_start, f"début du mandat du pacte signé, {campaign.label}")
+    campaign = current_campaign(today)
+    return TrendReference(campaign.mandate_start, f"début du mandat en cours, {campaign.label} ; "
+                                                  "pas de pacte signé connu")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboards.format import number
 from dashboards.maps import contour_layer, offline_deck, swatches_html, view_around
-from observatory import energy
+from observatory import energy, pact
 from observatory.communes import commune_profile
 from observatory.map_indicators import NO_DATA_RGB
 
@@ -109,7 +109,7 @@ def show_energy_panel(engine: sa.Engine, insee_code: str, profile: dict | None =
                     "(actif Dagster `commune_energy`).")
             return
         ranks = energy.departement_ranks(conn, insee_code)
-        trend = energy.trend_reference(conn, insee_code, today or date.today())
+        trend = pact.trend_reference(conn, insee_code, today or date.today())
         status = energy.heat_layer_status(conn)
         points = energy.charging_points_in(conn, insee_code)
         networks = energy.heat_networks_near(conn, insee_code) if status["available"] else []
@@ -165,7 +165,7 @@ def show_energy_panel(engine: sa.Engine, insee_code: str, profile: dict | None =
     show_potential(row, ranks.get("energy_commons_potential"))
 
 
-def _commissioning_trend(points: list[dict], trend: energy.TrendReference) -> None:
+def _commissioning_trend(points: list[dict], trend: pact.TrendReference) -> None:
     """Points commissioned per year, before and since the pact (or the mandate): what a
     committee asks the council about."""
     years, undated = energy.commissioned_by_year((p["commissioned_on"] for p in points), trend.since)

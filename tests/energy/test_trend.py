@@ -6,7 +6,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from geodata import db
-from observatory import energy
+from observatory import energy, pact
 
 
 def test_years_split_at_the_exact_date_and_undated_points_counted_apart():
@@ -20,12 +20,12 @@ def test_reference_is_the_pact_signature_else_the_running_mandate(observatory_db
     with db.make_engine(observatory_db).connect() as conn:
         signed_on = conn.execute(sa.text("SELECT min(signed_on) FROM observatory.pact_signature "
                                          "WHERE insee_code = '59350'")).scalar_one()
-        lille = energy.trend_reference(conn, "59350", today=date(2026, 11, 30))
+        lille = pact.trend_reference(conn, "59350", today=date(2026, 11, 30))
         # Bourg-en-Bresse is on no imported list
-        bourg = energy.trend_reference(conn, "01053", today=date(2026, 11, 30))
-        bourg_in_2023 = energy.trend_reference(conn, "01053", today=date(2023, 1, 1))
+        bourg = pact.trend_reference(conn, "01053", today=date(2026, 11, 30))
+        bourg_in_2023 = pact.trend_reference(conn, "01053", today=date(2023, 1, 1))
     assert signed_on is not None
-    assert lille == energy.TrendReference(signed_on, "signature du pacte, Municipales 2020")
-    assert bourg == energy.TrendReference(date(2026, 3, 22), "début du mandat en cours, Municipales 2026 ; "
+    assert lille == pact.TrendReference(signed_on, "signature du pacte, Municipales 2020")
+    assert bourg == pact.TrendReference(date(2026, 3, 22), "début du mandat en cours, Municipales 2026 ; "
                                                              "pas de pacte signé connu")
     assert bourg_in_2023.since == date(2020, 5, 18)
