@@ -318,6 +318,18 @@ def heat_layer_status(conn: sa.Connection) -> dict:
     return dict(row._mapping)
 
 
+def charging_data_date(conn: sa.Connection) -> date | None:
+    """The date of the charging-point file last loaded (its declared vintage, when it is a
+    date): commissioning dates in the file itself run past it (up to 2026-05 in the 2025-10
+    extract)."""
+    vintage = conn.execute(sa.text("SELECT vintage FROM observatory.load_run WHERE source LIKE 'irve%' "
+                                   "ORDER BY started_at DESC LIMIT 1")).scalar()
+    try:
+        return date.fromisoformat(vintage) if vintage else None
+    except ValueError:
+        return None
+
+
 def commissioned_by_year(dates: Iterable[date | None], since: date) -> tuple[list[tuple[int, int, int]], int]:
     """Points commissioned per year as (year, before `since`, from `since` on), and how many
     have no date. A year that holds `since` counts on both sides, by the exact date."""

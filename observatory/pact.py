@@ -367,9 +367,10 @@ class TrendReference:
     what: str
 
 
-def trend_reference(conn, insee_code: str, today: date) -> TrendReference:
+def trend_reference(conn, insee_code: str, as_of: date) -> TrendReference:
     """The commune's latest pact signature (its date, else its mandate's start), or, for a
-    commune that signed none, the start of the mandate running on `today`."""
+    commune that signed none, the start of the mandate running on `as_of` (the data's date:
+    a mandate that began after the data would show nothing since)."""
     signed = [(CAMPAIGN_BY_CODE[code], min(rows["signed_on"].dropna(), default=None))
               for code, rows in commune_signatures(conn, insee_code).groupby("campaign_code")
               if code in CAMPAIGN_BY_CODE]
@@ -378,9 +379,9 @@ def trend_reference(conn, insee_code: str, today: date) -> TrendReference:
         if signed_on:
             return TrendReference(signed_on, f"signature du pacte, {campaign.label}")
         return TrendReference(campaign.mandate_start, f"début du mandat du pacte signé, {campaign.label}")
-    campaign = current_campaign(today)
-    return TrendReference(campaign.mandate_start, f"début du mandat en cours, {campaign.label} ; "
-                                                  "pas de pacte signé connu")
+    campaign = current_campaign(as_of)
+    return TrendReference(campaign.mandate_start, f"début du mandat en cours au {as_of:%d/%m/%Y}, "
+                                                  f"{campaign.label} ; pas de pacte signé connu")
 
 
 @dataclass(frozen=True)

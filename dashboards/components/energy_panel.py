@@ -109,7 +109,9 @@ def show_energy_panel(engine: sa.Engine, insee_code: str, profile: dict | None =
                     "(actif Dagster `commune_energy`).")
             return
         ranks = energy.departement_ranks(conn, insee_code)
-        trend = pact.trend_reference(conn, insee_code, today or date.today())
+        data_date = energy.charging_data_date(conn)
+        today = today or date.today()
+        trend = pact.trend_reference(conn, insee_code, min(today, data_date or today))
         status = energy.heat_layer_status(conn)
         points = energy.charging_points_in(conn, insee_code)
         networks = energy.heat_networks_near(conn, insee_code) if status["available"] else []
@@ -160,12 +162,12 @@ def show_energy_panel(engine: sa.Engine, insee_code: str, profile: dict | None =
                f"{number(row['dept_potential_dwellings_100m'])} logements chauffés au gaz ou au fioul "
                f"collectif à moins de 100 m d'un réseau (BDNB 2022).")
 
-    _commissioning_trend(points, trend)
+    _commissioning_trend(points, trend, data_date)
 
     show_potential(row, ranks.get("energy_commons_potential"))
 
 
-def _commissioning_trend(points: list[dict], trend: pact.TrendReference) -> None:
+def _commissioning_trend(points: list[dict], trend: pact.TrendReference, data_date: date | None) -> None:
     """Points commissioned per year, before and since the pact (or the mandate): what a
     committee asks the council about."""
     years, undated = energy.commissioned_by_year((p["commissioned_on"] for p in points), trend.since)
@@ -180,7 +182,8 @@ def _commissioning_trend(points: list[dict], trend: pact.TrendReference) -> None
                  y_label="Points", height=260)
     st.caption(f"Points mis en service depuis le {trend.since:%d/%m/%Y} ({trend.what}) : "
                f"{number(sum(y[2] for y in years))} ; avant : {number(sum(y[1] for y in years))} ; "
-               f"sans date de mise en service (non comptés) : {number(undated)}.")
+               f"sans date de mise en service (non comptés) : {number(undated)}."
+               + (f" Fichier IRVE du {data_date:%d/%m/%Y}." if data_date else ""))
 
 
 def show_potential(row: dict, rank: tuple[int, int] | None) -> None:

@@ -74,10 +74,17 @@ def bourg_with_synthetic_heat(app_db, fcu_mirror):
                         VALUES ('TEST énergie', '01053', 22, false, '2020-01-01', ST_SetSRID(ST_MakePoint(873000, 6569600), 2154)),
                                ('TEST énergie', '01053', 22, false, '2024-01-01', ST_SetSRID(ST_MakePoint(873000, 6569600), 2154)),
                                ('TEST énergie', '01053', 150, true, NULL, ST_SetSRID(ST_MakePoint(873400, 6569900), 2154))""")
+        # the file those points would come from: the mirror's extract of 25 October 2025
+        load_run_id = conn.execute("""INSERT INTO core.load_run (source, target_table, duration_s, rows_read,
+                                          rows_loaded, rows_repaired, rows_duplicate, rows_quarantined,
+                                          quarantine_by_reason, vintage)
+                                      VALUES ('irve-statique', 'charging_point', 0, 3, 3, 0, 0, 0, '{}', '2025-10-25')
+                                      RETURNING id""").fetchone()[0]
         refresh_commune_energy(conn)
     st.cache_data.clear()
     yield
     with psycopg.connect(app_db) as conn:
+        conn.execute("DELETE FROM core.load_run WHERE id = %s", (load_run_id,))
         conn.execute("DELETE FROM core.charging_point WHERE station_name = 'TEST énergie'")
         conn.execute("TRUNCATE core.heat_network, core.heat_area")
         load.mark_archive_unavailable(conn, "heat/opendata-fcu.zip is missing from the mirror")
@@ -106,10 +113,11 @@ def test_commune_panel_with_points_and_networks(bourg_with_synthetic_heat):
     ranks = next(c.value for c in at.caption if c.value.startswith("Rang dans le département"))
     assert "points de recharge 1ʳᵉ sur " in ranks
     # 2020, 2024 and one undated point; Bourg-en-Bresse signed no imported pact: split at the
-    # running mandate's start
-    assert any(c.value == ("Points mis en service depuis le 22/03/2026 (début du mandat en cours, Municipales "
-                           "2026 ; pas de pacte signé connu) : 0 ; avant : 2 ; sans date de mise en service "
-                           "(non comptés) : 1.") for c in at.caption)
+    # start of the mandate running on the IRVE file's date (2020-2026), not on today's (2026-)
+    assert any(c.value == ("Points mis en service depuis le 18/05/2020 (début du mandat en cours au 25/10/2025, "
+                           "Municipales 2020 ; pas de pacte signé connu) : 1 ; avant : 1 ; sans date de mise en "
+                           "service (non comptés) : 1. Fichier IRVE du 25/10/2025.") for c in at.caption), \
+        [c.value for c in at.caption]
     deck = _deck(at)
     ids = {layer["id"] for layer in deck["layers"]}
     assert {"heat-networks", "heat-network-points", "charging-points", "energy-contour"} <= ids

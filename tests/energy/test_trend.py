@@ -20,12 +20,20 @@ def test_reference_is_the_pact_signature_else_the_running_mandate(observatory_db
     with db.make_engine(observatory_db).connect() as conn:
         signed_on = conn.execute(sa.text("SELECT min(signed_on) FROM observatory.pact_signature "
                                          "WHERE insee_code = '59350'")).scalar_one()
-        lille = pact.trend_reference(conn, "59350", today=date(2026, 11, 30))
+        lille = pact.trend_reference(conn, "59350", as_of=date(2026, 11, 30))
         # Bourg-en-Bresse is on no imported list
-        bourg = pact.trend_reference(conn, "01053", today=date(2026, 11, 30))
-        bourg_in_2023 = pact.trend_reference(conn, "01053", today=date(2023, 1, 1))
+        bourg = pact.trend_reference(conn, "01053", as_of=date(2026, 11, 30))
+        bourg_in_2023 = pact.trend_reference(conn, "01053", as_of=date(2023, 1, 1))
     assert signed_on is not None
     assert lille == pact.TrendReference(signed_on, "signature du pacte, Municipales 2020")
-    assert bourg == pact.TrendReference(date(2026, 3, 22), "début du mandat en cours, Municipales 2026 ; "
-                                                             "pas de pacte signé connu")
+    assert bourg == pact.TrendReference(date(2026, 3, 22), "début du mandat en cours au 30/11/2026, "
+                                                             "Municipales 2026 ; pas de pacte signé connu")
     assert bourg_in_2023.since == date(2020, 5, 18)
+
+
+def test_the_charging_data_date_is_the_loaded_file_vintage(observatory_db):
+    # The mirror's extract is of 25 October 2025, though some points declare later commissioning.
+    with db.make_engine(observatory_db).connect() as conn:
+        assert energy.charging_data_date(conn) == date(2025, 10, 25)
+        latest = conn.execute(sa.text("SELECT max(commissioned_on) FROM observatory.charging_point")).scalar_one()
+    assert latest > date(2025, 10, 25)
