@@ -96,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--no-dagster", action="store_true", help="do not start the Dagster UI")
 
     pipelines = commands.add_parser("pipelines", help="materialise every asset (or --select) and run checks")
-    pipelines.add_argument("--select", default="*", help="Dagster asset selection")
+    pipelines.add_argument("--select", default="*",
+                           help="asset names, comma-separated, with Dagster's * and + marks ('*': all)")
     pipelines.set_defaults(handler=_pipelines)
 
     serve = commands.add_parser("serve", help="start the observatory, its tile endpoint and the Dagster UI")

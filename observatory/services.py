@@ -31,9 +31,8 @@ def dagster_env(database_url: str) -> dict[str, str]:
 
 
 def materialize_all(database_url: str, selection: str = "*") -> int:
-    """Run every asset and its checks, printing one line per step; returns the exit code."""
-    command = [str(BIN / "dagster"), "asset", "materialize", "-m", "pipelines.definitions",
-               "--select", selection]
+    """Run the selected assets and their checks, printing one line per step; returns the exit code."""
+    command = [sys.executable, "-m", "pipelines.run", "--select", selection]
     started = time.perf_counter()
     process = subprocess.Popen(command, env=dagster_env(database_url), cwd=PROJECT_DIR,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -1,8 +1,8 @@
 """Whole-refresh job and its weekly schedule; sources with their own cadence add theirs."""
-from dagster import AssetSelection, ScheduleDefinition, define_asset_job
+from dagster import AssetSelection, DefaultScheduleStatus, ScheduleDefinition, define_asset_job
 
 refresh_all = define_asset_job("refresh_all", selection=AssetSelection.all(),
                                description="Every source and indicator, in dependency order")
 
 weekly_refresh = ScheduleDefinition(name="weekly_refresh", job=refresh_all, cron_schedule="0 3 * * 1",
-                                    execution_timezone="Europe/Paris")
+                                    execution_timezone="Europe/Paris", default_status=DefaultScheduleStatus.RUNNING)

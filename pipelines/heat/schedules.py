@@ -1,5 +1,5 @@
 """FCU republishes opendata-fcu.zip every month: refresh the heat layer, then the indicators."""
-from dagster import AssetSelection, ScheduleDefinition, define_asset_job
+from dagster import AssetSelection, DefaultScheduleStatus, ScheduleDefinition, define_asset_job
 
 heat_refresh = define_asset_job(
     "heat_refresh", selection=AssetSelection.groups("heat") | AssetSelection.keys("commune_energy"),
@@ -7,4 +7,4 @@ heat_refresh = define_asset_job(
 
 # The 5th of each month: FCU's monthly archive is usually published in the first days.
 heat_monthly = ScheduleDefinition(name="heat_monthly", job=heat_refresh, cron_schedule="0 4 5 * *",
-                                  execution_timezone="Europe/Paris")
+                                  execution_timezone="Europe/Paris", default_status=DefaultScheduleStatus.RUNNING)

@@ -2,7 +2,7 @@
 
 import json
 
-from dagster import AssetSelection, RunRequest, SensorEvaluationContext, SkipReason, define_asset_job, sensor
+from dagster import AssetSelection, DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, define_asset_job, sensor
 
 from pipelines.pacte.assets import pact_catalogue, pact_follow_up, pact_signatures
 from pipelines.pacte.resources import PacteImports
@@ -17,7 +17,7 @@ def file_signature(path) -> str:
     return f"{path.name}:{stat.st_size}:{int(stat.st_mtime)}"
 
 
-@sensor(job=pact_import_job, minimum_interval_seconds=60,
+@sensor(job=pact_import_job, minimum_interval_seconds=60, default_status=DefaultSensorStatus.RUNNING,
         description="Lance un import quand un fichier arrive ou change dans le dossier d'import (PACTE_IMPORT_DIR)")
 def pact_import_folder_sensor(context: SensorEvaluationContext, pacte_imports: PacteImports):
     if pacte_imports.folder() is None:

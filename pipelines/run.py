@@ -1,0 +1,80 @@
+"""`python -m pipelines.run`: materialise assets and their checks on the project's Dagster
+instance (`DAGSTER_HOME`), in this process. `observatory pipelines` starts it.
+
+`--select` takes asset names, comma-separated, each optionally with Dagster's `*`/`+` marks
+(`irve_source*`: the source and everything downstream); `*` alone is every asset. An asset
+computed with others by one step (a multi-asset) brings them along, and so does the source
+asset whose value (the fetched file) it reads.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from dagster import AssetKey, AssetSelection, DagsterInstance
+
+from pipelines.definitions import defs
+
+
+class UnknownAssets(ValueError):
+    """Names in a selection that are no asset of the observatory."""
+
+
+def asset_names() -> list[str]:
+    graph = defs.get_repository_def().asset_graph
+    return sorted(key.to_user_string() for key in graph.materializable_asset_keys)
+
+
+def resolve_selection(selection: str) -> set[AssetKey]:
+    """The asset keys `selection` names, with the siblings of any multi-asset among them."""
+    graph = defs.get_repository_def().asset_graph
+    terms = [term.strip() for term in selection.split(",") if term.strip()]
+    known = asset_names()
+    unknown = [term for term in terms if term.strip("*+") and term.strip("*+") not in known]
+    if unknown or not terms:
+        raise UnknownAssets(f"unknown asset {', '.join(unknown) or '(none given)'}; "
+                            f"valid names: {', '.join(known)}")
+    keys = set(AssetSelection.from_coercible(terms).resolve(graph))
+    for key in list(keys):
+        assets_def = graph.get(key).assets_def
+        if not assets_def.can_subset:
+            keys |= set(assets_def.keys)
+    return keys | _value_inputs(graph, keys)
+
+
+def _value_inputs(graph, keys: set[AssetKey]) -> set[AssetKey]:
+    """The assets whose value (not only their table) the selected ones read, e.g. the fetched
+    source file: run again rather than read from an earlier run's storage, which a fresh
+    instance does not have."""
+    found = set()
+    for key in keys:
+        assets_def = graph.get(key).assets_def
+        found |= {upstream for name, upstream in assets_def.keys_by_input_name.items()
+                  if not assets_def.node_def.input_def_named(name).dagster_type.is_nothing}
+    return found - keys
+
+
+def run(selection: str) -> bool:
+    keys = resolve_selection(selection)
+    job = defs.resolve_implicit_job_def_def_for_assets(keys)
+    with DagsterInstance.get() as instance:
+        # In this process: no process per step. Values passed between steps stay in memory
+        # (the selection holds every asset whose value it reads).
+        result = job.execute_in_process(instance=instance, asset_selection=sorted(keys),
+                                        raise_on_error=False)
+    return result.success
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipelines.run", description=__doc__)
+    parser.add_argument("--select", default="*", help="asset names, comma-separated ('*': all)")
+    args = parser.parse_args(argv)
+    try:
+        return 0 if run(args.select) else 1
+    except UnknownAssets as error:
+        print(f"observatory pipelines: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""What `observatory pipelines` runs: schedules and the import sensor on by default, and any
+asset name accepted by `--select`."""
+from __future__ import annotations
+
+import pytest
+from dagster import AssetKey, DefaultScheduleStatus, DefaultSensorStatus
+
+from observatory.cli import main
+from pipelines.definitions import defs
+from pipelines.run import UnknownAssets, asset_names, resolve_selection
+
+
+def test_schedules_and_import_sensor_are_running_by_default():
+    repository = defs.get_repository_def()
+    schedules = {s.name: s.default_status for s in repository.schedule_defs}
+    sensors = {s.name: s.default_status for s in repository.sensor_defs}
+    assert schedules == {"weekly_refresh": DefaultScheduleStatus.RUNNING,
+                         "irve_daily": DefaultScheduleStatus.RUNNING,
+                         "heat_monthly": DefaultScheduleStatus.RUNNING}
+    assert sensors == {"pact_import_folder_sensor": DefaultSensorStatus.RUNNING}
+
+
+def keys(*names: str) -> set[AssetKey]:
+    return {AssetKey(name) for name in names}
+
+
+def test_an_asset_of_a_multi_asset_brings_its_siblings_and_the_file_it_reads():
+    assert resolve_selection("charging_points") == keys("charging_points", "charging_point_quarantine",
+                                                        "irve_source")
+    assert resolve_selection("charging_point_quarantine") == resolve_selection("charging_points")
+    assert resolve_selection("heat_networks") == keys("heat_networks", "fcu_opendata_archive")
+    assert resolve_selection("communes") == keys("communes")
+    assert resolve_selection("irve_source*") == keys("irve_source", "charging_points",
+                                                     "charging_point_quarantine", "commune_energy")
+    assert resolve_selection("*") == {AssetKey(name) for name in asset_names()}
+
+
+def test_an_unknown_name_lists_the_valid_ones():
+    with pytest.raises(UnknownAssets, match="unknown asset charging_point; valid names: "
+                                            "charging_point_quarantine, charging_points, cog_reference"):
+        resolve_selection("communes,charging_point")
+
+
+@pytest.fixture
+def cli_env(db_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+
+
+def test_cli_unknown_name_says_one_line_without_traceback(cli_env, capsys):
+    assert main(["pipelines", "--select", "charging_point"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("observatory pipelines: unknown asset charging_point; valid names: ")
+    assert "\n" not in err and "Traceback" not in err
+
+
+def test_cli_runs_one_asset_of_a_multi_asset(cli_env, reference_db, capsys):
+    assert main(["pipelines", "--select", "charging_points"]) == 0
+    out = capsys.readouterr().out
+    for step in ("irve_source", "charging_points"):
+        assert f'Finished execution of step "{step}"' in out
+    assert "Asset check 'quarantine_is_small' on 'charging_point_quarantine' passed" in out
+    assert 'step "commune_energy"' not in out
