@@ -31,7 +31,7 @@ from geodata.sources.pacte.store import (
     other_datasets_levels,
     write_import,
 )
-from geodata.sources.pacte.table import read_table
+from geodata.sources.pacte.table import Table, read_table
 from observatory.exports import view_exists
 from observatory.reconciliation import MATCHED, Match, Reference, normalize_name, reference_from_db
 
@@ -131,19 +131,24 @@ def _merge(rows: list[tuple[pacte.SignatureRow, Match]], catalogue: set[str],
     """One signature from the rows naming one commune (Lille, Hellemmes, Lomme -> Lille)."""
     first, first_match = min(rows, key=lambda pair: (bool(_designation(pair[1])), pair[0].row_number))
     measures: list[str] = []
+    label = _measure_label(catalogue)
     for row, _ in rows:
+        details = []
         for number in row.measures:
             if number in catalogue:
                 if number not in measures:
                     measures.append(number)
                 continue
             detail = (f"mesure {number} absente du catalogue {row.campaign_code} "
-                      f"({_measure_label(catalogue)}); la signature est chargée sans elle")
+                      f"({label}); la signature est chargée sans elle")
             items_rejected.append(Rejected(f"ligne {row.row_number}: {row.published_name}, mesure {number}",
                                            pacte.MEASURE_NOT_IN_CATALOGUE, detail, row.raw))
+            details.append(detail)
+        if details:
+            # Joined once: appending to the row's detail per measure was quadratic.
             entry = review[row.row_number]
             entry.reason = pacte.MEASURE_NOT_IN_CATALOGUE
-            entry.detail = "; ".join(filter(None, [entry.detail, detail]))
+            entry.detail = "; ".join(filter(None, [entry.detail, *details]))
     dates = [row.signed_on for row, _ in rows if row.signed_on]
     elected = [row.elected for row, _ in rows if row.elected is not None]
     return SignatureRecord(
@@ -212,19 +217,26 @@ def import_catalogue(conn: psycopg.Connection, path: Path, campaign_code: str, *
 
 def detect_kind(path: Path) -> str:
     """A list with a measure and a status column is a follow-up list, else signatures."""
-    columns = read_table(path).columns
-    return "follow_up" if {"measure", "status"} <= columns.keys() else "signatures"
+    return kind_of(read_table(path))
+
+
+def kind_of(table: Table) -> str:
+    return "follow_up" if {"measure", "status"} <= table.columns.keys() else "signatures"
 
 
 def import_list(conn: psycopg.Connection, path: Path, *, dataset: str, today: date,
                 kind: str | None = None, campaign: str | None = None, source: str | None = None,
                 reference: Reference | None = None, source_url: str | None = None,
-                vintage: str | None = None) -> ImportPlan:
-    """Read, reconcile, decide and write one list; the plan says how every row ended."""
+                vintage: str | None = None, table: Table | None = None) -> ImportPlan:
+    """Read, reconcile, decide and write one list; the plan says how every row ended.
+    `table`: the file as `read_table` already read it (a file is read once)."""
     path = Path(path)
-    kind = kind or detect_kind(path)
+    table = table or read_table(path)
+    kind = kind or kind_of(table)
+    if kind == "follow_up" and "measure" not in table.columns:
+        table = read_table(path, required=("commune", "measure"))  # raises its French message
     parse = pacte.parse_signatures if kind == "signatures" else pacte.parse_follow_up
-    parsed = parse(path, today=today, campaign=campaign, source=source)
+    parsed = parse(path, today=today, campaign=campaign, source=source, table=table)
     reference = reference or reference_from_db(conn)
     matches = match_rows(reference, parsed)
     catalogue = catalogue_numbers(conn)

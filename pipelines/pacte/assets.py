@@ -1,11 +1,16 @@
 """Pacte pour la Transition: catalogue, signatures and follow-up, from the mirror's
 transcriptions and from the lists citizen groups drop in the import folder."""
 
+import traceback
 from datetime import date
+from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
+from geodata.sources.fetch import sha256_of
 from geodata.sources.pacte.reader import CATALOGUE_2020, HDF_2020, PacteFileError
+from geodata.sources.pacte.store import record_refused_file
+from geodata.sources.pacte.table import read_table
 from geodata.sources.pacte.campaigns import CAMPAIGNS
 from observatory import pact
 from observatory.reconciliation import reference_from_db
@@ -30,12 +35,17 @@ def pact_catalogue(context: AssetExecutionContext, postgis: PostGIS, sources: So
     with postgis.connect() as conn:
         reports.append(pact.import_catalogue(conn, fetched.path, "municipales-2020",
                                              source_url=fetched.location, vintage=CATALOGUE_2020.vintage))
+        refused = []
         for path in pacte_imports.catalogue_files():
-            campaign = _campaign_of(path.name)
-            if campaign is None:
-                raise PacteFileError(f"{path.name}: nommez le fichier catalogue-<campagne>, "
-                                     f"ex. catalogue-municipales-2026.csv")
-            reports.append(pact.import_catalogue(conn, path, campaign, vintage=campaign))
+            try:
+                campaign = _campaign_of(path.name)
+                if campaign is None:
+                    raise PacteFileError(f"{path.name}: nommez le fichier catalogue-<campagne>, "
+                                         f"ex. catalogue-municipales-2026.csv")
+                with conn.transaction():
+                    reports.append(pact.import_catalogue(conn, path, campaign, vintage=campaign))
+            except Exception as error:  # noqa: BLE001 - one file never stops the others
+                refused.append(_refused(conn, path, "catalogue", error, context.log))
         catalogue = pact.measure_adoption(conn, "municipales-2020")
     verified = int(catalogue["title_verified"].sum())
     context.log.info(f"{len(catalogue)} entries for municipales-2020, {verified} verified titles")
@@ -47,6 +57,7 @@ def pact_catalogue(context: AssetExecutionContext, postgis: PostGIS, sources: So
         "entries_2020": len(catalogue),
         "verified_titles_2020": verified,
         "files": [r.source_url or "" for r in reports],
+        "files_refused": refused,
     })
 
 
@@ -66,16 +77,43 @@ def _plan_metadata(plans) -> dict:
     }
 
 
-def _import_folder(conn, pacte_imports: PacteImports, kind: str, reference, today: date, log) -> list:
-    plans = []
+def _refused(conn, path: Path, kind: str, error: Exception, log) -> str:
+    """Record a file that cannot be imported in its own review run; the others go on."""
+    if isinstance(error, PacteFileError):
+        message = str(error)
+    else:  # a defect of ours, not of the file: its traceback goes to the run's log only
+        log.error(f"{path.name}: {''.join(traceback.format_exception(error))}")
+        message = f"{path.name}: fichier illisible (erreur interne {type(error).__name__}, signalée)"
+    log.warning(message)
+    record_refused_file(conn, dataset=path.stem, kind=kind, file_name=path.name,
+                        file_sha256=sha256_of(path), message=message)
+    return message
+
+
+def _import_folder(conn, pacte_imports: PacteImports, kind: str, reference, today: date,
+                   log) -> tuple[list, list[str]]:
+    """Import every list of `kind` of the folder, each file on its own: one that cannot be
+    read is recorded as refused (by the signatures asset when its kind is unknown) and the
+    others are imported. Returns the plans and the refusal messages."""
+    plans, refused = [], []
     for path in pacte_imports.list_files():
-        if pact.detect_kind(path) != kind:
+        file_kind = None
+        try:
+            with conn.transaction():   # a savepoint: a failure leaves the connection usable
+                table = read_table(path)
+                file_kind = pact.kind_of(table)
+                if file_kind != kind:
+                    continue
+                plan = pact.import_list(conn, path, dataset=path.stem, kind=kind, today=today,
+                                        reference=reference, campaign=_campaign_of(path.name),
+                                        table=table)
+        except Exception as error:  # noqa: BLE001 - one file never stops the others
+            if (file_kind or "signatures") == kind:
+                refused.append(_refused(conn, path, kind, error, log))
             continue
-        plan = pact.import_list(conn, path, dataset=path.stem, kind=kind, today=today,
-                                reference=reference, campaign=_campaign_of(path.name))
         log.info(f"{path.name}: {plan.count('matched')}/{plan.rows_read} rapprochées")
         plans.append(plan)
-    return plans
+    return plans, refused
 
 
 @asset(group_name=GROUP, deps=[pact_catalogue, AssetKey("communes")],
@@ -89,8 +127,9 @@ def pact_signatures(context: AssetExecutionContext, postgis: PostGIS, sources: S
         plans = [pact.import_list(conn, fetched.path, dataset=HDF_DATASET, kind="signatures",
                                   today=today, reference=reference, source_url=fetched.location,
                                   vintage=HDF_2020.vintage)]
-        plans += _import_folder(conn, pacte_imports, "signatures", reference, today, context.log)
-    return MaterializeResult(metadata=_plan_metadata(plans))
+        folder, refused = _import_folder(conn, pacte_imports, "signatures", reference, today,
+                                         context.log)
+    return MaterializeResult(metadata={**_plan_metadata(plans + folder), "files_refused": refused})
 
 
 @asset(group_name=GROUP, deps=[pact_signatures],
@@ -99,6 +138,8 @@ def pact_follow_up(context: AssetExecutionContext, postgis: PostGIS,
                    pacte_imports: PacteImports) -> MaterializeResult:
     with postgis.connect() as conn:
         reference = reference_from_db(conn)
-        plans = _import_folder(conn, pacte_imports, "follow_up", reference, date.today(), context.log)
+        plans, refused = _import_folder(conn, pacte_imports, "follow_up", reference, date.today(),
+                                        context.log)
         loaded = conn.execute("SELECT count(*) FROM core.pact_follow_up").fetchone()[0]
-    return MaterializeResult(metadata={**_plan_metadata(plans), "follow_up_rows_published": loaded})
+    return MaterializeResult(metadata={**_plan_metadata(plans), "follow_up_rows_published": loaded,
+                                       "files_refused": refused})

@@ -5,6 +5,7 @@ Adding a campaign is adding an entry here; the catalogue asset writes them to
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -36,13 +37,13 @@ CAMPAIGN_BY_CODE = {campaign.code: campaign for campaign in CAMPAIGNS}
 
 def campaign_code(value: str | None) -> str | None:
     """A campaign as users write it ("2020", "Municipales 2020", "municipales-2020") -> its code."""
+    """None when no campaign or several are named: "2020-2026" is not read as 2020."""
     text = (value or "").strip().lower()
     if text in CAMPAIGN_BY_CODE:
         return text
-    for campaign in CAMPAIGNS:
-        if str(campaign.election_year) in text:
-            return campaign.code
-    return None
+    years = set(re.findall(r"(?<!\d)\d{4}(?!\d)", text))
+    named = [c for c in CAMPAIGNS if str(c.election_year) in years]
+    return named[0].code if len(named) == 1 and len(years) == 1 else None
 
 
 def current_campaign(today: date) -> Campaign:

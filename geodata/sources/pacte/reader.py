@@ -14,6 +14,9 @@ from geodata.load import Rejected
 from geodata.sources.fetch import SourceFile
 from geodata.sources.pacte.campaigns import CAMPAIGN_BY_CODE, campaign_code
 from geodata.sources.pacte.table import (
+    CELL_TOO_LONG,
+    EXTRA_FIELDS,
+    FORMULA_WITHOUT_VALUE,
     PacteFileError,
     Table,
     header_key,
@@ -80,7 +83,12 @@ INVALID_STATUS = "invalid_status"
 DUPLICATE_SIGNATURE = "duplicate_signature"
 CONFLICTING_COMMITMENT = "conflicting_commitment"
 DUPLICATE_FOLLOW_UP = "duplicate_follow_up"
+IMPLAUSIBLE_DATE = "implausible_date"
 REASON_LABELS = {
+    EXTRA_FIELDS: "plus de champs que de colonnes",
+    CELL_TOO_LONG: "cellule trop longue",
+    FORMULA_WITHOUT_VALUE: "formule sans valeur enregistrée",
+    IMPLAUSIBLE_DATE: "date antérieure au pacte",
     EMPTY_NAME: "nom de commune vide",
     INVALID_DATE: "date illisible",
     FUTURE_DATE: "date dans le futur",
@@ -94,6 +102,11 @@ REASON_LABELS = {
     CONFLICTING_COMMITMENT: "niveaux d'engagement contradictoires",
     DUPLICATE_FOLLOW_UP: "suivi en double",
 }
+# The pact was written in 2019 for the 2020 municipal elections: no signature or follow-up
+# can be older (a date in 1850 is a typing slip, not history).
+PACT_FIRST_DATE = date(2019, 1, 1)
+# A range of measures ("1-5") spans at most this many numbers (the 2020 pact has 32).
+MAX_MEASURE_SPAN = 100
 
 
 @dataclass
@@ -140,7 +153,7 @@ class ParsedList:
 
     @property
     def rows_read(self) -> int:
-        return len(self.table.rows)
+        return len(self.table.rows) + len(self.table.invalid)
 
 
 def _text(value: object) -> str | None:
@@ -171,8 +184,8 @@ def split_measures(value: object) -> tuple[list[str], list[str]]:
         token = token.strip().strip(".")
         if not token or header_key(token) in ("mesure", "mesures", "m"):
             continue
-        span = re.fullmatch(r"(\d+)\s*[-à]\s*(\d+)", token)
-        if span and int(span.group(1)) <= int(span.group(2)):
+        span = re.fullmatch(r"(\d{1,6})\s*[-à]\s*(\d{1,6})", token)
+        if span and 0 <= int(span.group(2)) - int(span.group(1)) < MAX_MEASURE_SPAN:
             numbers += [str(n) for n in range(int(span.group(1)), int(span.group(2)) + 1)]
         elif re.fullmatch(r"\d+", token):
             numbers.append(str(int(token)))
@@ -193,7 +206,8 @@ def _common(row_number: int, raw: dict, default_campaign: str | None, source: st
     written_campaign = _text(raw.get("campaign"))
     campaign = campaign_code(written_campaign) if written_campaign else default_campaign
     if campaign not in CAMPAIGN_BY_CODE:
-        detail = (f"campagne « {written_campaign} » inconnue (connues: {', '.join(CAMPAIGN_BY_CODE)})"
+        detail = (f"campagne « {written_campaign} » inconnue ou ambiguë (une seule parmi: "
+                  f"{', '.join(CAMPAIGN_BY_CODE)})"
                   if written_campaign else "aucune campagne dans la ligne ni pour le fichier")
         return None, Rejected(ref, UNKNOWN_CAMPAIGN, detail, payload)
     code = _text(raw.get("insee_code"))
@@ -209,17 +223,28 @@ def _checked_date(value: object, ref: str, payload: dict, today: date,
         parsed = parse_date(value)
     except ValueError as error:
         return None, Rejected(ref, INVALID_DATE, f"{what}: {error}", payload)
+    if parsed and parsed < PACT_FIRST_DATE:
+        return None, Rejected(ref, IMPLAUSIBLE_DATE, f"{what} {parsed.isoformat()} antérieure au "
+                                                     f"pacte (rédigé en 2019)", payload)
     if parsed and parsed > today:
         return None, Rejected(ref, FUTURE_DATE, f"{what} {parsed.isoformat()} postérieure "
                                                 f"à aujourd'hui ({today.isoformat()})", payload)
     return parsed, None
 
 
+def _set_aside(parsed: ParsedList) -> None:
+    """The rows the table reader could not read as rows (more fields than the header...)."""
+    for line, reason, detail, payload in parsed.table.invalid:
+        parsed.rejected[line] = Rejected(row_ref(line, payload.get("commune")), reason, detail, payload)
+
+
 def parse_signatures(path: Path, *, today: date, campaign: str | None = None,
-                     source: str | None = None) -> ParsedList:
-    """A list of signatures -> SignatureRow per valid row, a Rejected per invalid one."""
-    table = read_table(path)
+                     source: str | None = None, table: Table | None = None) -> ParsedList:
+    """A list of signatures -> SignatureRow per valid row, a Rejected per invalid one.
+    `table`: the file already read by `read_table` (a file is read once)."""
+    table = table or read_table(path)
     parsed = ParsedList("signatures", table)
+    _set_aside(parsed)
     for row_number, raw in table.rows:
         common, rejected = _common(row_number, raw, campaign, source, today)
         if rejected is None:
@@ -247,18 +272,20 @@ def parse_signatures(path: Path, *, today: date, campaign: str | None = None,
                            measures=tuple(numbers))
         for token in unreadable:
             # The signature stands; only the unreadable measure is set aside.
+            why = (f"plage « {token} » de {MAX_MEASURE_SPAN} mesures ou plus, ou à l'envers"
+                   if re.fullmatch(r"\d+\s*[-à]\s*\d+", token) else f"numéro de mesure illisible « {token} »")
             parsed.items_rejected.append((row_number, Rejected(
-                f"{ref}, mesure « {token} »", INVALID_MEASURE,
-                f"numéro de mesure illisible « {token} »", common["raw"])))
+                f"{ref}, mesure « {token} »", INVALID_MEASURE, why, common["raw"])))
         parsed.rows.append(row)
     return parsed
 
 
 def parse_follow_up(path: Path, *, today: date, campaign: str | None = None,
-                    source: str | None = None) -> ParsedList:
+                    source: str | None = None, table: Table | None = None) -> ParsedList:
     """A follow-up list (commune, measure, status, date, evidence) -> FollowUpRow / Rejected."""
-    table = read_table(path, required=("commune", "measure"))
+    table = table or read_table(path, required=("commune", "measure"))
     parsed = ParsedList("follow_up", table)
+    _set_aside(parsed)
     for row_number, raw in table.rows:
         common, rejected = _common(row_number, raw, campaign, source, today)
         if rejected is None:
@@ -299,7 +326,9 @@ class CatalogueEntry:
 def read_catalogue(path: Path, *, measure_count: int | None) -> tuple[list[CatalogueEntry], list[Rejected]]:
     """A catalogue file (number, kind, title, topic, verified_title, source)."""
     table = read_table(path, required=("number",))
-    entries, rejected, seen = [], [], set()
+    entries, seen = [], set()
+    rejected = [Rejected(f"ligne {line}: mesure {payload.get('number') or '(sans numéro)'}", reason,
+                         detail, payload) for line, reason, detail, payload in table.invalid]
     for row_number, raw in table.rows:
         number = (_text(raw.get("number")) or "").upper().removeprefix("N°").strip()
         ref = f"ligne {row_number}: mesure {number or '(sans numéro)'}"

@@ -227,3 +227,17 @@ def _replace_follow_ups(conn: psycopg.Connection, plan: ImportPlan, run_id: int)
            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
         [(plan.dataset, run_id, f.campaign_code, f.insee_code, f.published_name, f.measure_number,
           f.status, f.status_date, f.evidence_url, f.comment, f.source) for f in plan.follow_ups])
+
+
+def record_refused_file(conn: psycopg.Connection, *, dataset: str, kind: str, file_name: str,
+                        file_sha256: str, message: str) -> int:
+    """A file that could not be imported, in its own import run (no rows, the reason in its
+    messages) so that its group sees why in the review; nothing already published changes."""
+    with conn.transaction():
+        return conn.execute(
+            """INSERT INTO core.pact_import_run (dataset, kind, file_name, file_sha256, encoding,
+                   rows_read, rows_matched, rows_ambiguous, rows_unmatched, rows_quarantined,
+                   rows_loaded, items_quarantined, messages)
+               VALUES (%s, %s, %s, %s, NULL, 0, 0, 0, 0, 0, 0, 0, %s) RETURNING id""",
+            (dataset, kind, file_name, file_sha256,
+             json.dumps([f"Fichier refusé, rien n'a été chargé ni modifié: {message}"]))).fetchone()[0]

@@ -9,12 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from geodata.sources.text import detect_encoding
+from geodata.names import fold_text
+from geodata.sources.text import CONTROL_CHARACTERS, detect_encoding
 
 
 class PacteFileError(ValueError):
@@ -70,9 +70,7 @@ _HEADER_INDEX = {variant: canonical for canonical, variants in COLUMN_VARIANTS.i
 
 def header_key(label: object) -> str:
     # "N°" needs no case of its own: the degree sign, like any non-alphanumeric, becomes a space.
-    text = unicodedata.normalize("NFKD", str(label or ""))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+    return fold_text(str(label or ""))
 
 
 def canonical_column(label: object) -> str | None:
@@ -89,6 +87,27 @@ class Table:
     encoding: str | None = None
     delimiter: str | None = None
     messages: list[str] = field(default_factory=list)
+    # Rows that could not be read as rows (more fields than the header, a cell too long,
+    # a formula without saved value): (line number, reason, detail in French, cells as read).
+    invalid: list[tuple[int, str, str, dict]] = field(default_factory=list)
+
+
+# Limits: a citizen group's list is a few thousand rows (France has ~35,000 communes); the
+# limits are far above any real list and far below what would strain the server. Each is
+# checked while reading, so a hostile file stops early.
+MAX_FILE_BYTES = 20 * 2**20          # the file as uploaded
+MAX_UNZIPPED_BYTES = 200 * 2**20     # an XLSX is a zip: its members once decompressed
+MAX_ROWS = 100_000                   # non-empty rows
+MAX_CELLS = 2_000_000                # non-empty cells, merged ranges spread included
+MAX_ROW_CELLS = 500                  # non-empty cells in one row
+MAX_CELL_CHARS = 10_000              # one cell (a long comment is a few hundred)
+HEADER_SEARCH_ROWS = 15
+
+# Reasons of the rows set aside by the table reader.
+EXTRA_FIELDS = "extra_fields"
+CELL_TOO_LONG = "cell_too_long"
+FORMULA_WITHOUT_VALUE = "formula_without_value"
+_CONTROL = re.compile(CONTROL_CHARACTERS)
 
 
 def read_table(path: Path, *, required: tuple[str, ...] = ("commune",)) -> Table:
@@ -96,18 +115,72 @@ def read_table(path: Path, *, required: tuple[str, ...] = ("commune",)) -> Table
     path = Path(path)
     if not path.is_file():
         raise PacteFileError(f"Fichier introuvable: {path}")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        grid, notes = _xlsx_grid(path)
-        encoding = delimiter = None
-    elif path.suffix.lower() in (".csv", ".txt", ".tsv"):
-        grid, encoding, delimiter, notes = _csv_grid(path.read_bytes())
-    else:
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt", ".tsv"):
         raise PacteFileError(f"{path.name}: format non pris en charge ({path.suffix or 'sans extension'}); "
                              f"déposez un fichier .csv ou .xlsx")
-    table = _table_from_grid(grid, required, path.name)
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise PacteFileError(f"{path.name}: fichier de {size / 2**20:.1f} Mo, au-delà de la limite de "
+                             f"{MAX_FILE_BYTES // 2**20} Mo; découpez la liste en plusieurs fichiers")
+    grid = _Grid(path.name)
+    if suffix in (".xlsx", ".xlsm"):
+        _xlsx_grid(path, grid)
+        encoding = delimiter = None
+    else:
+        encoding, delimiter = _csv_grid(path.read_bytes(), grid)
+    table = _table_from_grid(grid, required, path.name, delimiter=delimiter)
     table.encoding, table.delimiter = encoding, delimiter
-    table.messages = notes + table.messages
+    table.messages = grid.notes + table.messages
     return table
+
+
+class _UnsavedFormula(str):
+    """An XLSX formula cell the spreadsheet saved without its value (as text: "=SUM(A1:A3)")."""
+
+
+class _Grid:
+    """The non-empty cells of a file, row by row ({line number: {column index: value}}),
+    built under the limits: what is not in the file costs nothing."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.rows: dict[int, dict[int, object]] = {}
+        self.widths: dict[int, int] = {}     # CSV: fields in the row, empty ones included
+        self.cells = 0
+        self.notes: list[str] = []
+        self.control_characters = 0
+        self.blank_lines: set[int] = set()
+
+    def add(self, line: int, values, *, columns=None) -> None:
+        """One row: `values` in column order, or with `columns` their (0-based) positions."""
+        cells = {}
+        for c, value in zip(columns if columns is not None else range(len(values)), values):
+            if isinstance(value, str):
+                if _CONTROL.search(value):
+                    value = _CONTROL.sub("", value)
+                    self.control_characters += 1
+                if not value.strip():
+                    continue
+            elif value is None:
+                continue
+            cells[c] = value
+        if not cells:
+            self.blank_lines.add(line)
+            return
+        if len(cells) > MAX_ROW_CELLS:
+            raise PacteFileError(f"{self.name}: ligne {line}, {len(cells)} cellules remplies (au plus "
+                                 f"{MAX_ROW_CELLS}); ce fichier n'est pas une liste")
+        self.cells += len(cells)
+        if len(self.rows) >= MAX_ROWS or self.cells > MAX_CELLS:
+            raise PacteFileError(f"{self.name}: plus de {MAX_ROWS:,} lignes ou de {MAX_CELLS:,} cellules "
+                                 f"remplies; découpez la liste en plusieurs fichiers".replace(",", "\u202f"))
+        self.rows.setdefault(line, {}).update(cells)
+
+    def finish(self) -> None:
+        if self.control_characters:
+            self.notes.append(f"{self.control_characters} cellule(s) contenaient des caractères de "
+                              f"contrôle (invisibles), retirés.")
 
 
 # -- CSV ----------------------------------------------------------------------------------
@@ -116,53 +189,166 @@ def _decode(data: bytes) -> tuple[str, str, list[str]]:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8"), "utf-8-sig", []
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16", []
+        try:
+            return data.decode("utf-16"), "utf-16", []
+        except UnicodeDecodeError as error:
+            raise PacteFileError(f"fichier UTF-16 illisible ({error.reason})") from error
     encoding = detect_encoding(data)
     notes = [] if encoding == "utf-8" else [f"Fichier lu en {encoding} (pas en UTF-8): vérifiez "
                                             f"les accents dans le rapport."]
     return data.decode(encoding), encoding, notes
 
 
-def _csv_grid(data: bytes) -> tuple[list[list[object]], str, str, list[str]]:
-    if not data.strip():
-        raise PacteFileError("Le fichier est vide")
-    text, encoding, notes = _decode(data)
-    sample = "\n".join(text.splitlines()[:20])
+def _sniff_delimiter(text: str) -> str:
+    sample = "\n".join(text[:16384].splitlines()[:20])
     try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=";,\t|").delimiter
+        return csv.Sniffer().sniff(sample, delimiters=";,\t|").delimiter
     except csv.Error:
-        first = text.splitlines()[0]
-        delimiter = max(";,\t|", key=first.count)
-    grid = [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-    return grid, encoding, delimiter, notes
+        first = sample.split("\n", 1)[0]
+        return max(";,\t|", key=first.count)
+
+
+def _csv_grid(data: bytes, grid: _Grid) -> tuple[str, str]:
+    if not data.strip():
+        raise PacteFileError(f"{grid.name}: le fichier est vide")
+    try:
+        text, encoding, notes = _decode(data)
+    except PacteFileError as error:
+        raise PacteFileError(f"{grid.name}: {error}") from error
+    grid.notes += notes
+    delimiter = _sniff_delimiter(text)
+    # strict: a quote that opens a cell and is never closed, or closed in the middle of a
+    # cell, is an error, not the rest of the file swallowed into one cell.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    line = 1                                      # where the next record starts
+    try:
+        for record in reader:
+            grid.widths[line] = len(record)
+            for value in record:
+                if ("\n" in value or "\r" in value) and _looks_like_rows(value, delimiter):
+                    raise PacteFileError(_stray_quote(grid.name, line, reader.line_num))
+            grid.add(line, record)
+            line = reader.line_num + 1
+    except csv.Error as error:
+        raise PacteFileError(_csv_error(grid.name, line, reader.line_num, str(error))) from error
+    grid.finish()
+    return encoding, delimiter
+
+
+def _looks_like_rows(value: str, delimiter: str) -> bool:
+    """A cell over several lines whose later lines hold separators: the rows that follow a
+    stray opening quote, not a comment written on two lines."""
+    return any(part.count(delimiter) >= 2 for part in value.splitlines()[1:])
+
+
+def _stray_quote(name: str, first: int, last: int) -> str:
+    return (f"{name}: ligne {first}, un guillemet (\") ouvre une cellule qui avale les lignes "
+            f"{first} à {last}; retirez ce guillemet ou fermez-le, puis déposez le fichier à nouveau")
+
+
+def _csv_error(name: str, first: int, last: int, error: str) -> str:
+    if "field larger than field limit" in error:
+        return (f"{name}: ligne {first}, une cellule de plus de 128 Ko (guillemet non fermé ?); "
+                f"corrigez le fichier")
+    if "unexpected end of data" in error:
+        return _stray_quote(name, first, last)
+    if "expected after" in error:
+        return (f"{name}: ligne {last}, un guillemet (\") au milieu d'une cellule; retirez-le ou "
+                f"mettez toute la cellule entre guillemets en doublant ceux qu'elle contient")
+    return f"{name}: ligne {first}, CSV illisible ({error})"
 
 
 # -- XLSX ---------------------------------------------------------------------------------
 
-def _xlsx_grid(path: Path) -> tuple[list[list[object]], list[str]]:
+def _xlsx_grid(path: Path, grid: _Grid) -> None:
+    """The first sheet's cells as saved, read once and as a stream: the sheet's declared
+    dimension (`A1:XFD1048576`) is never trusted, only the cells actually present count."""
+    import warnings
+    import zipfile
+
     from openpyxl import load_workbook  # only XLSX imports need it
 
     try:
-        workbook = load_workbook(path, data_only=True)
+        with zipfile.ZipFile(path) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as error:
+        raise PacteFileError(f"{path.name}: classeur XLSX illisible (pas une archive XLSX)") from error
+    if unzipped > MAX_UNZIPPED_BYTES:
+        raise PacteFileError(f"{path.name}: classeur de {unzipped / 2**20:.0f} Mo une fois décompressé "
+                             f"(au plus {MAX_UNZIPPED_BYTES // 2**20} Mo); ce fichier n'est pas une liste")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")       # openpyxl warns about extensions it drops
+            workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise PacteFileError(f"{path.name}: classeur XLSX illisible ({error})") from error
-    sheet = workbook.worksheets[0]
-    notes = []
-    if len(workbook.worksheets) > 1:
-        notes.append(f"Seule la première feuille « {sheet.title} » est lue "
-                     f"({len(workbook.worksheets)} feuilles).")
-    grid = [list(row) for row in sheet.iter_rows(values_only=True)]
-    # A merged cell keeps its value in its top-left cell only: spread it over the range,
-    # so that a header merged over two rows or two columns labels each of them.
-    merged = list(sheet.merged_cells.ranges)
-    for cell_range in merged:
-        value = grid[cell_range.min_row - 1][cell_range.min_col - 1]
-        for r in range(cell_range.min_row, cell_range.max_row + 1):
-            for c in range(cell_range.min_col, cell_range.max_col + 1):
-                grid[r - 1][c - 1] = value
-    if merged:
-        notes.append(f"{len(merged)} cellule(s) fusionnée(s) dépliée(s) pour lire l'en-tête.")
-    return grid, notes
+        raise PacteFileError(f"{path.name}: classeur XLSX illisible ({type(error).__name__})") from error
+    try:
+        if not workbook.worksheets:
+            raise PacteFileError(f"{path.name}: le classeur n'a aucune feuille de calcul")
+        sheet = workbook.worksheets[0]
+        if len(workbook.worksheets) > 1:
+            grid.notes.append(f"Seule la première feuille « {sheet.title} » est lue "
+                              f"({len(workbook.worksheets)} feuilles).")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            merged = _read_sheet(workbook, sheet, grid)
+    except PacteFileError:
+        raise
+    except Exception as error:
+        raise PacteFileError(f"{path.name}: feuille illisible ({type(error).__name__}: {error})") from error
+    finally:
+        workbook.close()
+    _spread_merged(merged, grid)
+    grid.finish()
+
+
+def _read_sheet(workbook, sheet, grid: _Grid) -> list:
+    """Stream the sheet's XML rows into the grid; return its merged ranges."""
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                cell["value"] = _UnsavedFormula("=" + (element.findtext(FORMULA_TAG) or "…"))
+            return cell
+
+    with sheet._get_source() as source:
+        parser = Parser(source, workbook.shared_strings, data_only=True, epoch=workbook.epoch,
+                        date_formats=workbook._date_formats,
+                        timedelta_formats=workbook._timedelta_formats)
+        for line, cells in parser.parse():
+            grid.add(line, [cell["value"] for cell in cells],
+                     columns=[cell["column"] - 1 for cell in cells])
+        ranges = parser.merged_cells.mergeCell if parser.merged_cells is not None else []
+    return [cell_range.ref for cell_range in ranges]
+
+
+def _spread_merged(refs: list[str], grid: _Grid) -> None:
+    """A merged cell keeps its value in its top-left cell only: spread it over the range,
+    so that a header merged over two rows or two columns labels each of them. Ranges are
+    clipped to the cells the sheet really uses."""
+    from openpyxl.utils.cell import range_boundaries
+
+    if not refs or not grid.rows:
+        return
+    last_line = max(grid.rows)
+    last_column = max(max(cells) for cells in grid.rows.values())
+    spread = 0
+    for ref in refs:
+        try:
+            min_col, min_row, max_col, max_row = range_boundaries(str(ref))
+        except (TypeError, ValueError):
+            continue
+        value = grid.rows.get(min_row, {}).get(min_col - 1)
+        if value is None:
+            continue
+        for r in range(min_row, min(max_row, last_line) + 1):
+            columns = range(min_col - 1, min(max_col - 1, last_column) + 1)
+            grid.add(r, [value] * len(columns), columns=columns)
+        spread += 1
+    if spread:
+        grid.notes.append(f"{spread} cellule(s) fusionnée(s) dépliée(s) pour lire l'en-tête.")
 
 
 # -- header and rows ----------------------------------------------------------------------
@@ -171,37 +357,51 @@ def _is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _labels(grid: list[list[object]], r: int) -> list[str | None]:
-    """Canonical columns of row r; a label that means nothing alone is tried with the label
+def _labels(header: dict[int, object], above: dict[int, object] | None) -> dict[int, str | None]:
+    """Canonical columns of a row; a label that means nothing alone is tried with the label
     above it (a group header merged over several columns: "Engagement" / "Date")."""
-    labels = []
-    for c, value in enumerate(grid[r]):
-        canonical = canonical_column(value)
-        if canonical is None and r > 0 and c < len(grid[r - 1]) and not _is_blank(grid[r - 1][c]):
-            canonical = canonical_column(f"{grid[r - 1][c]} {value or ''}")
-        labels.append(canonical)
+    labels = {}
+    for c, value in header.items():
+        canonical = canonical_column(value) if not isinstance(value, _UnsavedFormula) else None
+        if canonical is None and above and not _is_blank(above.get(c)):
+            canonical = canonical_column(f"{above[c]} {value or ''}")
+        labels[c] = canonical
     return labels
 
 
-def _table_from_grid(grid: list[list[object]], required: tuple[str, ...], name: str) -> Table:
+def _column_name(c: int) -> str:
+    from openpyxl.utils.cell import get_column_letter
+
+    return f"colonne {get_column_letter(c + 1)}"
+
+
+def _table_from_grid(grid: _Grid, required: tuple[str, ...], name: str, *,
+                     delimiter: str | None) -> Table:
+    """The header (the row, among the first ones, that names the most required and known
+    columns) and the rows under it; `delimiter` for a CSV, whose rows cannot be wider than
+    its header."""
+    lines = sorted(grid.rows)
     candidates = []
-    for r in range(min(len(grid), 15)):
-        labels = _labels(grid, r)
-        found = {label for label in labels if label}
-        candidates.append((len(found & set(required)), len(found), -r, r, labels))
+    for i, line in enumerate(lines[:HEADER_SEARCH_ROWS]):
+        above = grid.rows[lines[i - 1]] if i and lines[i - 1] == line - 1 else None
+        labels = _labels(grid.rows[line], above)
+        found = {label for label in labels.values() if label}
+        candidates.append((len(found & set(required)), len(found), -i, i, labels))
     if not candidates or max(candidates)[0] < len(required):
         wanted = ", ".join(f"« {COLUMN_VARIANTS[c][0]} »" for c in required)
-        raise PacteFileError(f"{name}: aucune ligne d'en-tête avec la colonne {wanted} dans les 15 "
-                             f"premières lignes; utilisez le modèle (docs/pacte-import.md)")
-    *_, header_row, labels = max(candidates)
+        raise PacteFileError(f"{name}: aucune ligne d'en-tête avec la colonne {wanted} dans les "
+                             f"{HEADER_SEARCH_ROWS} premières lignes remplies; utilisez le modèle "
+                             f"(docs/pacte-import.md)")
+    *_, header_index, labels = max(candidates)
+    header_line = lines[header_index]
+    header = grid.rows[header_line]
     columns: dict[str, str] = {}
     positions: dict[str, int] = {}
     unknown, messages = [], []
-    for c, label in enumerate(labels):
-        written = str(grid[header_row][c] or "").strip()
+    for c in sorted(labels):
+        label, written = labels[c], " ".join(str(header[c]).split())
         if label is None:
-            if written:
-                unknown.append(written)
+            unknown.append(written)
             continue
         if label in positions:
             messages.append(f"Colonne « {written} » ignorée: la colonne « {columns[label]} » "
@@ -211,23 +411,61 @@ def _table_from_grid(grid: list[list[object]], required: tuple[str, ...], name: 
         positions[label], columns[label] = c, written
     if unknown:
         messages.append("Colonnes non reconnues, conservées dans le rapport: " + ", ".join(unknown))
-    rows, blank = [], 0
-    for r in range(header_row + 1, len(grid)):
-        cells = grid[r]
-        if all(_is_blank(v) for v in cells):
-            blank += 1
-            continue
-        row = {label: _clean(cells[c]) if c < len(cells) else None for label, c in positions.items()}
-        extra = {str(grid[header_row][c] or f"colonne {c + 1}"): _clean(v)
-                 for c, v in enumerate(cells) if c not in positions.values() and not _is_blank(v)}
+    width = max(header) + 1
+    mapped = set(positions.values())
+    rows, invalid, formulas = [], [], []
+    for line in lines[header_index + 1:]:
+        cells = grid.rows[line]
+        row = {label: _clean(cells.get(c)) for label, c in positions.items()}
+        extra = {" ".join(str(header[c]).split()) if c in header else _column_name(c): _clean(v)
+                 for c, v in sorted(cells.items()) if c not in mapped}
         if extra:
             row["_other"] = extra
-        rows.append((r + 1, row))
+        problem = _row_problem(cells, width, grid.widths.get(line), delimiter)
+        unsaved = [(c, v) for c, v in sorted(cells.items()) if isinstance(v, _UnsavedFormula)]
+        if unsaved:
+            formulas += [f"{_column_name(c).split()[1]}{line}" for c, _ in unsaved]
+            problem = problem or (FORMULA_WITHOUT_VALUE, "formule sans valeur enregistrée ("
+                                  + ", ".join(f"{_column_name(c)}: {v[:60]}" for c, v in unsaved)
+                                  + "); ouvrez le fichier dans un tableur et enregistrez-le, ou "
+                                    "remplacez la formule par sa valeur")
+        if problem:
+            invalid.append((line, *problem, _payload(row)))
+        else:
+            rows.append((line, row))
+    blank = sum(1 for line in grid.blank_lines if line > header_line and line not in grid.rows)
     if blank:
         messages.append(f"{blank} ligne(s) entièrement vide(s) ignorée(s).")
-    if header_row:
-        messages.append(f"En-tête trouvé ligne {header_row + 1}.")
-    return Table(columns, rows, unknown, messages=messages)
+    if formulas:
+        messages.append(f"{len(formulas)} formule(s) sans valeur enregistrée ("
+                        f"{', '.join(formulas[:10])}{'…' if len(formulas) > 10 else ''}): lignes mises "
+                        f"en quarantaine, le tableur n'a pas enregistré leur résultat.")
+    if header_index:
+        messages.append(f"En-tête trouvé ligne {header_line}.")
+    return Table(columns, rows, unknown, messages=messages, invalid=invalid)
+
+
+def _row_problem(cells: dict[int, object], width: int, fields: int | None,
+                 delimiter: str | None) -> tuple[str, str] | None:
+    long = next((c for c, v in cells.items() if isinstance(v, str) and len(v) > MAX_CELL_CHARS), None)
+    if long is not None:
+        return CELL_TOO_LONG, (f"{_column_name(long)}: cellule de {len(cells[long]):,} caractères "
+                               f"(au plus {MAX_CELL_CHARS:,})").replace(",", "\u202f")
+    beyond = [c for c in cells if c >= width]
+    if delimiter is not None and beyond:
+        return EXTRA_FIELDS, (f"{fields} champs pour {width} colonnes d'en-tête: une valeur qui "
+                              f"contient « {delimiter} » (ex. mesures 1{delimiter}3{delimiter}12) doit "
+                              f"être entre guillemets, ou séparée par des virgules")
+    return None
+
+
+def _payload(row: dict) -> dict:
+    """The row as read, each cell cut to a readable length (a set-aside row is shown, not loaded)."""
+    def cut(value):
+        if isinstance(value, dict):
+            return {k: cut(v) for k, v in value.items()}
+        return value[:500] + "…" if isinstance(value, str) and len(value) > 500 else value
+    return {k: cut(v) for k, v in row.items()}
 
 
 def _clean(value: object) -> object:
