@@ -63,13 +63,22 @@ def commune_tiles_layer(tiles_url: str, indicator: MapIndicator, min_zoom: int =
     )
 
 
-def background_layer(tiles_url: str) -> pdk.Layer:
-    """Communes in light grey under a map of points, so that the points have a place."""
-    layer = commune_tiles_layer(tiles_url, BACKGROUND)
-    layer.pickable = False
-    layer.auto_highlight = False
-    layer.opacity = 0.35
-    return layer
+# The grey communes under a map of points come as vector tiles only from this zoom: below it,
+# drawing a few thousand tile polygons in software WebGL held the browser 9-28 s after each
+# filter change of the Pacte page (benchmarks/page_interactions.py); one image does it at once.
+BACKGROUND_TILES_MIN_ZOOM = 8
+
+
+def background_layers(tiles_url: str) -> list[pdk.Layer]:
+    """Communes in light grey under a map of points, so that the points have a place: the
+    national image of metropolitan France, then vector tiles when zoomed in."""
+    image, tiles = national_layers(tiles_url, BACKGROUND)
+    tiles.min_zoom = BACKGROUND_TILES_MIN_ZOOM
+    for layer in (image, tiles):
+        layer.pickable = False
+        layer.auto_highlight = False
+        layer.opacity = 0.35
+    return [image, tiles]
 
 
 def contour_layer(geojson: dict, layer_id: str = "contour") -> pdk.Layer:

@@ -10,9 +10,10 @@ from dashboards.components.export import offer_table
 from dashboards.components.pact_panel import measure_label
 from dashboards.data import engine, tiles_url
 from dashboards.format import number
-from dashboards.maps import FRANCE_VIEW, background_layer, offline_deck
+from dashboards.maps import FRANCE_VIEW, background_layers, offline_deck, view_around
 from geodata.sources.pacte.reader import COMMITMENT_LABELS, REASON_LABELS
 from observatory import pact
+from observatory.exports import csv_bytes
 from observatory.sources import french_datetime
 
 LEVEL_COLOURS = {"unanimous": [26, 152, 80], "majority": [145, 207, 96], "minority": [254, 224, 139],
@@ -81,10 +82,14 @@ points["colour"] = [LEVEL_COLOURS.get(level, LEVEL_COLOURS[None]) for level in p
 points["level_label"] = [COMMITMENT_LABELS.get(level, "inconnu") for level in points["council_commitment"]]
 points["population_label"] = [number(p) for p in points["population"]]
 points["radius"] = points["population"].fillna(0).clip(lower=500) ** 0.5 * 12
-view = FRANCE_VIEW if points.empty else pdk.ViewState(latitude=float(points["lat"].mean()),
-                                                       longitude=float(points["lon"].mean()), zoom=7)
+# Framed on the communes of metropolitan France when there are some (the overseas ones stay
+# listed in the table and the exports), else on those shown.
+framed = points[points["lat"] > 40] if (points["lat"] > 40).any() else points
+view = FRANCE_VIEW if framed.empty else view_around(
+    framed["lon"].min(), framed["lat"].min(), framed["lon"].max(), framed["lat"].max(), width_px=1100,
+    height_px=520)
 st.pydeck_chart(offline_deck(
-    layers=[background_layer(tiles_url()), pdk.Layer("ScatterplotLayer", data=points[["insee_code", "commune_name", "lon", "lat", "colour",
+    layers=[*background_layers(tiles_url()), pdk.Layer("ScatterplotLayer", data=points[["insee_code", "commune_name", "lon", "lat", "colour",
                                                        "radius", "level_label", "population_label"]],
                       id="pact-communes", get_position="[lon, lat]", get_fill_color="colour",
                       get_radius="radius", radius_min_pixels=3, pickable=True, stroked=True,
