@@ -17,6 +17,9 @@ Analysts read the observatory from QGIS, psql or any PostgreSQL client through t
 `observatory`; they are stable, documented, and readable by the role `observatory_reader`.
 Geometries: `geom` columns are in Lambert-93 (EPSG:2154, metres) for measures; `geom_wgs84`
 columns (or lon/lat) are lighter WGS84 versions for maps. INSEE codes are text (2A/2B for Corsica).
+Names: `observatory.fold_name(text)` is the key the observatory compares names by (accents, case,
+punctuation ignored, St/Ste expanded); `observatory.commune_name.name_folded` holds it, indexed for
+`LIKE` and pg_trgm similarity (`name_folded % 'roubais'`).
 
 ```bash
 psql "$(observatory db url)" -c 'select insee_code, name, population from observatory.commune limit 5'

@@ -2,41 +2,74 @@
 from __future__ import annotations
 
 import json
+import re
 
 import sqlalchemy as sa
 
-# Accent folding without the unaccent extension (not installed everywhere).
-_ACCENTED = "àâäáãéèêëíìîïóòôöõúùûüçÿœæ’"
-_PLAIN = "aaaaaeeeeiiiiooooouuuucyoa "
+from geodata.names import fold_name
 
-
-def fold(text: str) -> str:
-    """Lower case, accents removed, hyphens and apostrophes as spaces: for matching names."""
-    folded = text.lower().translate(str.maketrans(_ACCENTED, _PLAIN))
-    return " ".join(folded.replace("-", " ").replace("'", " ").split())
-
-
-_FOLD_SQL = (f"btrim(regexp_replace(translate(translate(lower(c.name), '{_ACCENTED}', '{_PLAIN}'), "
-             "'-''', '  '), '\\s+', ' ', 'g'))")
-
-SEARCH = sa.text(f"""
+# `observatory.commune_name` holds every name that leads to a current commune; the conditions
+# on `name_folded` use its trigram indexes (migration 0006). The similarity branch (pg_trgm's
+# `%`, for misspellings) is a second query, run only when no name matches exactly: on a common
+# word ("saint ...") it rechecks thousands of rows.
+_SEARCH = """
+WITH named AS (
+    SELECT insee_code, CASE WHEN kind <> 'officiel' THEN name END AS via, name_folded AS folded
+    FROM observatory.commune_name
+    WHERE name_folded LIKE :prefix OR name_folded LIKE :word {similar}
+), scored AS (
+    SELECT insee_code, via, 0 AS by_code, folded = :key AS exact,
+           replace(folded, ' ', '') = :compact AS compact, folded LIKE :prefix AS prefix,
+           public.similarity(folded, :key) AS similarity
+    FROM named
+    UNION ALL
+    SELECT insee_code, NULL, 1, true, true, true, 1 FROM observatory.commune
+    WHERE insee_code = :code OR :code = ANY(postcodes)
+    UNION ALL
+    SELECT current_insee_code, coalesce(max(name), code), 1, true, true, true, 1
+    FROM observatory.former_commune WHERE code = :code GROUP BY current_insee_code, code
+), best AS (
+    SELECT DISTINCT ON (insee_code) * FROM scored
+    ORDER BY insee_code, by_code DESC, exact DESC, compact DESC, prefix DESC, similarity DESC, via NULLS FIRST
+)
 SELECT c.insee_code, c.name, c.departement_code, d.name AS departement, c.population,
-       array_to_string(c.postcodes, ', ') AS postcodes
-FROM observatory.commune c LEFT JOIN observatory.departement d USING (departement_code)
-WHERE {_FOLD_SQL} LIKE :prefix OR {_FOLD_SQL} LIKE :inner OR :code = ANY(c.postcodes) OR c.insee_code = :code
-ORDER BY ({_FOLD_SQL} = :exact) DESC, ({_FOLD_SQL} LIKE :prefix) DESC, c.population DESC NULLS LAST
+       array_to_string(c.postcodes, ', ') AS postcodes, b.via, b.exact OR b.compact AS exact
+FROM best b JOIN observatory.commune c USING (insee_code)
+LEFT JOIN observatory.departement d USING (departement_code)
+WHERE CAST(:departement AS text) IS NULL OR c.departement_code = :departement
+ORDER BY b.by_code DESC, b.exact DESC, c.name = :typed DESC, b.compact DESC, b.prefix DESC, b.via IS NULL DESC,
+         round(b.similarity::numeric, 2) DESC, c.population DESC NULLS LAST, c.insee_code
 LIMIT :limit
-""")
+"""
+SEARCH = sa.text(_SEARCH.format(similar=""))
+SEARCH_SIMILAR = sa.text(_SEARCH.format(similar="OR name_folded OPERATOR(public.%) :key"))
+
+# Longer input names no commune (the longest official name has 45 characters).
+MAX_QUERY_LENGTH = 100
+# "Sainte-Colombe (35)", "saint martin 2b": a trailing département code narrows homonyms.
+_DEPARTEMENT_SUFFIX = re.compile(r"^(.+?) (\d{2}|2a|2b|97\d)$")
 
 
 def search_communes(conn: sa.Connection, query: str, limit: int = 20) -> list[dict]:
-    """Communes whose name contains `query` (accents and case ignored) or whose postcode is it."""
-    folded = fold(query)
-    if not folded:
+    """Current communes for a name (accents, case, hyphens, "St" and small misspellings
+    ignored; a former commune's name leads to its current commune, said in `via`), a postcode,
+    an INSEE code or a former code. A name may end with a département code to tell homonyms
+    apart. Input that can name no commune (NUL, too long, no letter or digit) finds nothing."""
+    if not query or "\x00" in query or len(query) > MAX_QUERY_LENGTH:
         return []
-    rows = conn.execute(SEARCH, {"prefix": f"{folded}%", "inner": f"% {folded}%", "exact": folded,
-                                 "code": query.strip().upper(), "limit": limit})
-    return [dict(row._mapping) for row in rows]
+    key = fold_name(query)
+    if not key:
+        return []
+    departement = None
+    narrowed = _DEPARTEMENT_SUFFIX.match(key)
+    if narrowed:
+        key, departement = narrowed.group(1), narrowed.group(2).upper()
+    parameters = {"key": key, "prefix": f"{key}%", "word": f"% {key}%", "compact": key.replace(" ", ""),
+                  "code": query.strip().upper(), "typed": query.strip(), "departement": departement, "limit": limit}
+    found = [dict(row._mapping) for row in conn.execute(SEARCH, parameters)]
+    if not any(row["exact"] for row in found):
+        found = [dict(row._mapping) for row in conn.execute(SEARCH_SIMILAR, parameters)]
+    return found
 
 
 PROFILE = sa.text("""

@@ -17,6 +17,7 @@ import psycopg
 import sqlalchemy as sa
 
 from geodata.load import LoadReport, Rejected
+from geodata.names import fold_name
 from geodata.sources.fetch import sha256_of
 from geodata.sources.pacte import reader as pacte
 from geodata.sources.pacte.campaigns import CAMPAIGN_BY_CODE, CAMPAIGNS, Campaign, current_campaign
@@ -33,7 +34,7 @@ from geodata.sources.pacte.store import (
 )
 from geodata.sources.pacte.table import Table, read_table
 from observatory.exports import view_exists
-from observatory.reconciliation import MATCHED, Match, Reference, normalize_name, reference_from_db
+from observatory.reconciliation import MATCHED, Match, Reference, reference_from_db
 
 LEVEL_ORDER = ("unanimous", "majority", "minority", "none")
 
@@ -61,7 +62,7 @@ def _designation(match: Match) -> str:
     """What part of the commune a matched row names: the commune itself, or an alias of it
     (Hellemmes, Lomme). Two rows naming the same part are the same signature twice."""
     via = match.candidates[0].via if match.candidates else None
-    return normalize_name(via.rsplit(" (", 1)[0]) if via else ""
+    return fold_name(via.rsplit(" (", 1)[0]) if via else ""
 
 
 def _measure_label(numbers: set[str]) -> str:
@@ -104,7 +105,7 @@ def plan_signatures(parsed: pacte.ParsedList, matches: dict[int, Match], *, data
             continue
         by_list: dict[str, list[tuple[pacte.SignatureRow, Match]]] = defaultdict(list)
         for row, match in members:
-            by_list[normalize_name(row.list_name or "")].append((row, match))
+            by_list[fold_name(row.list_name or "")].append((row, match))
         for rows in by_list.values():
             kept, seen = [], {}
             for row, match in rows:

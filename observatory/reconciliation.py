@@ -13,12 +13,13 @@ match needs a long enough name and a clear lead over the next candidate.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
+
+from geodata.names import fold_name
 
 MATCHED, AMBIGUOUS, UNMATCHED = "matched", "ambiguous", "unmatched"
 
@@ -40,22 +41,6 @@ MAX_CANDIDATES = 6
 ARTICLES = ("le", "la", "les", "l")
 STOP_WORDS = frozenset({"de", "du", "des", "d", "la", "le", "les", "l", "et", "en", "sur", "a",
                         "au", "aux", "sous", "lez", "les"})
-# Abbreviations citizen lists use, in normalised (accent-free, lower case) spelling.
-ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes",
-                 "lez": "les", "s": "sur"}
-
-
-def normalize_name(name: str) -> str:
-    """Comparison key: no accents, lower case, words separated by one space, abbreviations
-    expanded, a trailing article in brackets moved to the front ("Quesnoy (Le)")."""
-    text = unicodedata.normalize("NFKD", name or "")
-    text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    moved = re.match(r"^(.*?)\s*\((le|la|les|l')\)\s*$", text)
-    if moved:
-        text = f"{moved.group(2)} {moved.group(1)}"
-    words = re.sub(r"[^a-z0-9]+", " ", text).split()
-    return " ".join(ABBREVIATIONS.get(word, word) for word in words)
 
 
 def without_article(key: str) -> str:
@@ -65,7 +50,7 @@ def without_article(key: str) -> str:
 
 def acronym(name: str) -> str:
     """Initials of the significant words: "Métropole Européenne de Lille" -> "mel"."""
-    return "".join(word[0] for word in normalize_name(name).split() if word not in STOP_WORDS)
+    return "".join(word[0] for word in fold_name(name).split() if word not in STOP_WORDS)
 
 
 @dataclass(frozen=True)
@@ -165,7 +150,7 @@ class Reference:
         self._scopes: dict[str, tuple[Scope | None, str]] = {}
 
     def _index(self, name: str, insee_code: str, via: str | None) -> None:
-        key = normalize_name(name)
+        key = fold_name(name)
         if (insee_code, via) not in self._exact[key]:
             self._exact[key].append((insee_code, via))
         bare = without_article(key)
@@ -212,13 +197,13 @@ class Reference:
 
     def _area_codes(self, text: str) -> tuple[set[str] | None, str]:
         text = text.strip()
-        key = normalize_name(text)
+        key = fold_name(text)
         if re.fullmatch(r"\d{5}", text):
             codes = {c.insee_code for c in self.communes if text in c.postcodes}
             return (codes, f"code postal {text}") if codes else (None, f"code postal {text} inconnu")
         found = [a for a in self.areas if a.code.upper() == text.upper() and a.kind == "departement"]
         if not found:
-            found = [a for a in self.areas if normalize_name(a.name) == key]
+            found = [a for a in self.areas if fold_name(a.name) == key]
         if not found and len(key.replace(" ", "")) >= 2:
             found = [a for a in self.areas if a.kind == "epci" and acronym(a.name) == key.replace(" ", "")]
         if len(found) != 1:
@@ -254,7 +239,7 @@ class Reference:
         notes = [hint_note] if hint_note else []
         if scope is not None:
             notes.append(f"zone: {scope.label}")
-        key = normalize_name(name)
+        key = fold_name(name)
         if not key:
             return Match(published_name, UNMATCHED, note="nom vide")
         if insee_code and insee_code.strip():

@@ -17,8 +17,10 @@ FRENCH_AXIS = "replace(replace(format(datum.value, ',~f'), regexp(',', 'g'), '\u
 
 
 def commune_label(commune: dict) -> str:
-    """How a commune found by the search is offered: "Lille (59) · 238 246 hab."."""
-    return f"{commune['name']} ({commune['departement_code']}) · {number(commune['population'])} hab."
+    """How a commune found by the search is offered: "Lille (59) · 238 246 hab.", and the former
+    commune or arrondissement the query named: "Lille (59) · 238 246 hab. · inclut Hellemmes-Lille"."""
+    label = f"{commune['name']} ({commune['departement_code']}) · {number(commune['population'])} hab."
+    return f"{label} · inclut {commune['via']}" if commune.get("via") else label
 
 
 def commune_search(label: str, *, key: str, placeholder: str) -> list[dict]:

@@ -2,12 +2,23 @@
 from __future__ import annotations
 
 from geoalchemy2 import Geometry
-from sqlalchemy import ARRAY, Float, Index, Integer, String, Text
+from sqlalchemy import ARRAY, Computed, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from geodata.models.base import DISPLAY_SRID, STORAGE_SRID, Base
 
 INSEE_CODE = String(5)  # text, never an integer: 2A/2B for Corsica, leading zeros
+
+
+def folded_name():
+    """`observatory.fold_name(name)` kept by PostgreSQL, for the trigram search (migration
+    0006); declared last, as loads insert the other columns in table order."""
+    return mapped_column(Text, Computed("observatory.fold_name(name)", persisted=True))
+
+
+def folded_name_index(table: str) -> Index:
+    return Index(f"ix_{table}_name_folded", "name_folded", postgresql_using="gin",
+                 postgresql_ops={"name_folded": "public.gin_trgm_ops"})
 
 
 class Region(Base):
@@ -42,6 +53,8 @@ class Commune(Base):
     zone: Mapped[str] = mapped_column(String(8))
     population: Mapped[int | None] = mapped_column(Integer)
     postcodes: Mapped[list[str]] = mapped_column(ARRAY(String(5)))
+    name_folded: Mapped[str] = folded_name()
+    __table_args__ = (folded_name_index("commune"),)
 
 
 class FormerCommune(Base):
@@ -57,6 +70,8 @@ class FormerCommune(Base):
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str | None] = mapped_column(Text)
     current_insee_code: Mapped[str] = mapped_column(INSEE_CODE, index=True)
+    name_folded: Mapped[str | None] = folded_name()
+    __table_args__ = (folded_name_index("former_commune"),)
 
 
 class CommuneContour(Base):
@@ -67,6 +82,8 @@ class CommuneContour(Base):
     name: Mapped[str | None] = mapped_column(Text)
     repaired: Mapped[bool] = mapped_column(default=False)
     geom = mapped_column(Geometry("MULTIPOLYGON", srid=STORAGE_SRID, spatial_index=True), nullable=False)
+    name_folded: Mapped[str | None] = folded_name()
+    __table_args__ = (folded_name_index("commune_contour"),)
 
 
 # Which commune a point lies in is one probe of this index per position. Pages filled to

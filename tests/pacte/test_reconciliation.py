@@ -12,7 +12,6 @@ from observatory.reconciliation import (
     CommuneRef,
     Reference,
     acronym,
-    normalize_name,
     reconcile,
 )
 
@@ -50,15 +49,6 @@ AREAS = [
 @pytest.fixture(scope="module")
 def reference() -> Reference:
     return Reference(COMMUNES, ALIASES, AREAS)
-
-
-def test_normalize_name_folds_accents_ligatures_abbreviations_and_trailing_articles():
-    assert normalize_name("Mons-en-Barœul") == "mons en baroeul"
-    assert normalize_name("ST-OMER") == "saint omer"
-    assert normalize_name("Ste Catherine") == "sainte catherine"
-    assert normalize_name("Villeneuve d’Ascq") == normalize_name("Villeneuve-d'Ascq")
-    assert normalize_name("Quesnoy (Le)") == "le quesnoy"
-    assert normalize_name("Flines-lès-Mortagne") == normalize_name("Flines-lez-Mortagne")
 
 
 def test_acronym_skips_small_words():
