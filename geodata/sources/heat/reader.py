@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import re
-import unicodedata
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ import shapely
 from shapely.geometry import shape
 
 from geodata.load import Rejected
+from geodata.names import fold_name
 
 NETWORKS_MEMBER = "reseaux_de_chaleur.geojson"
 NETWORKS_WITHOUT_TRACE_MEMBER = "reseaux_de_chaleur_sans_traces.geojson"
@@ -324,26 +324,33 @@ class LabelFile:
     rows_duplicate: int = 0
 
 
-def read_labels(path: Path, label: str) -> LabelFile:
-    """Read one laureates CSV (`collectivite, reseau, identifiant`)."""
+def csv_records(path: Path, columns: Iterable[str], what: str) -> Iterable[tuple[int, dict[str, str]]]:
+    """(line number, record) of a small CSV FCU publishes, with lower-case stripped keys and
+    stripped values: UTF-8 (or a spreadsheet's cp1252 re-save), comma or semicolon. Raises
+    ValueError, naming `what`, for an HTML page or a missing column."""
     raw = Path(path).read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("cp1252")   # a re-save by a spreadsheet; names keep their accents
     if text.lstrip().lower().startswith(("<!doctype html", "<html")):
-        raise ValueError(f"{path}: an HTML page, not the laureates CSV")
+        raise ValueError(f"{path}: an HTML page, not the {what}")
     sample = text[:2048]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in LABEL_COLUMNS if c not in header]
+    missing = [c for c in columns if c not in header]
     if missing:
         raise ValueError(f"{path}: missing column(s) {', '.join(missing)} (found: {', '.join(header)})")
+    for number, record in enumerate(reader, start=2):
+        yield number, {(k or "").strip().lower(): (v or "").strip() for k, v in record.items()}
+
+
+def read_labels(path: Path, label: str) -> LabelFile:
+    """Read one laureates CSV (`collectivite, reseau, identifiant`)."""
     result = LabelFile()
     seen: set[str] = set()
-    for number, record in enumerate(reader, start=2):
-        record = {(k or "").strip().lower(): (v or "").strip() for k, v in record.items()}
+    for number, record in csv_records(path, LABEL_COLUMNS, "laureates CSV"):
         result.rows_read += 1
         sncu_id = record["identifiant"].upper()
         if not SNCU_ID_PATTERN.match(sncu_id):
@@ -364,18 +371,13 @@ def read_labels(path: Path, label: str) -> LabelFile:
 
 
 # "Ville de La Rochelle" names the commune La Rochelle: only the prefix goes, not the article.
-_COLLECTIVITE_PREFIXES = re.compile(r"^(ville|commune|mairie)\s+(de |d')")
+_COLLECTIVITE_PREFIXES = re.compile(r"^\s*(ville|commune|mairie)\s+(de\s+|d['’`]\s*)", re.IGNORECASE)
 
 
 def normalise_name(name: str) -> str:
-    """Upper/lower case, accents, hyphens and apostrophes removed: `Saint-Étienne` = `ST ETIENNE`."""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    text = re.sub(r"[\u2019'`]", "'", text)
-    text = _COLLECTIVITE_PREFIXES.sub("", text.strip())
-    text = re.sub(r"[^a-z0-9']+", " ", text).replace("'", " ")
-    text = re.sub(r"\bst\b", "saint", text)
-    text = re.sub(r"\bste\b", "sainte", text)
-    return re.sub(r"\s+", " ", text).strip()
+    """The observatory's one fold (`geodata.names.fold_name`) of a collectivité's name without its
+    "Ville de" / "Commune de" prefix: `Ville de Saint-Étienne` = `ST ETIENNE`."""
+    return fold_name(_COLLECTIVITE_PREFIXES.sub("", name))
 
 
 # Legal forms of EPCI, spelled out or abbreviated as the COG does ("CA de La Rochelle").

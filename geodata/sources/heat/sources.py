@@ -36,5 +36,13 @@ KEY_FIGURES = SourceFile(
     name="fcu-key-figures", url=f"{_FCU_SITE}/data-number-rcu.json",
     mirror_path="heat/data-number-rcu.json", vintage="2022", licence=LICENCE)
 
+# The regulatory values per network (arrêté "DPE"), as France Chaleur Urbaine keeps them in
+# its repository; pinned to a commit so that the file cannot change under the same name.
+ARRETE_DPE_2026 = SourceFile(
+    name="fcu-arrete-dpe-2026",
+    url="https://raw.githubusercontent.com/betagouv/france-chaleur-urbaine/"
+        "78ae42872be9ee6375ab80ffd254f5173dd4f1fa/src/data/arrete-dpe/2026.csv",
+    mirror_path="heat/arrete-dpe-2026.csv", vintage="2026", licence=LICENCE)
+
 # Label names as the observatory shows them, keyed by source.
 LABELS = {ECORESEAU_2025.name: "Écoréseau", ECORESEAU_PLUS_2025.name: "Écoréseau +"}

