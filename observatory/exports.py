@@ -20,20 +20,24 @@ import pandas as pd
 import psycopg
 import sqlalchemy as sa
 
+from geodata.sources.text import neutralise_formula
+
 CSV_SEPARATOR = ";"
 CSV_DECIMAL = ","
 GEOJSON_DECIMALS = 6   # ~0.1 m: more than the sources' precision
 
 
 def _cell(value):
-    """Lists, dicts and arrays as JSON text; the rest as is (pandas formats numbers)."""
+    """Lists, dicts and arrays as JSON text; text that a spreadsheet would run as a formula
+    neutralised; the rest as is (pandas formats numbers)."""
     if isinstance(value, (list, tuple, dict)):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return value
+        value = json.dumps(value, ensure_ascii=False, default=str)
+    return neutralise_formula(value)
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """The table as French-Excel CSV: UTF-8 with BOM, `;` separated, decimal comma."""
+    """The table as French-Excel CSV: UTF-8 with BOM, `;` separated, decimal comma; text
+    cells starting with = + - @ are prefixed with an apostrophe (never run as formulas)."""
     table = frame.copy()
     for column in table.columns:
         values = table[column]

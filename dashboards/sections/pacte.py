@@ -14,6 +14,7 @@ from dashboards.maps import FRANCE_VIEW, background_layers, offline_deck, view_a
 from geodata.sources.pacte.reader import COMMITMENT_LABELS, REASON_LABELS
 from observatory import pact
 from observatory.exports import csv_bytes
+from observatory.exports import csv_bytes
 from observatory.sources import french_datetime
 
 LEVEL_COLOURS = {"unanimous": [26, 152, 80], "majority": [145, 207, 96], "minority": [254, 224, 139],
@@ -134,6 +135,9 @@ else:
                                   f"{row.rows_unmatched} non trouvées, {row.rows_quarantined} en quarantaine"
                for row in imports.itertuples()}
     run = st.selectbox("Import", list(summary), format_func=summary.get, key="import-run")
+    # How the file was read, and for a refused file why nothing was loaded.
+    for message in imports.set_index("import_run_id").at[run, "messages"] or []:
+        (st.error if message.startswith("Fichier refusé") else st.caption)(message)
     with reader.connect() as conn:
         review = pact.review_rows(conn, run)
     review["status"] = review["status"].map(STATUS_LABELS)
@@ -145,5 +149,5 @@ else:
         "insee_code": "Code Insee", "commune_name": "Commune", "method": "Méthode", "score": "Score",
         "candidates": "Candidats", "reason": "Motif", "detail": "Détail"})
     st.dataframe(shown, hide_index=True, use_container_width=True)
-    st.download_button("Télécharger le rapport (CSV)", shown.to_csv(index=False, sep=";").encode("utf-8-sig"),
+    st.download_button("Télécharger le rapport (CSV)", csv_bytes(shown),
                        file_name=f"rapport-import-{run}.csv", mime="text/csv", key="download-review")

@@ -8,10 +8,12 @@ the (few) rows that are rejected, to describe them.
 """
 from __future__ import annotations
 
+import csv
 import fnmatch
-import io
+import re
 import zipfile
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -27,12 +29,14 @@ from geodata.sources.irve import coordinates
 from geodata.sources.irve.schema import (
     SchemaError,
     TableSchema,
+    Violations,
+    calendar_dates,
     load_schema,
     missing_required_columns,
     parse_boolean,
     validate,
 )
-from geodata.sources.text import detect_encoding
+from geodata.sources.text import CONTROL_CHARACTERS, detect_encoding
 
 # The dataset's stable resource link: it always serves the latest daily consolidation.
 CONSOLIDATED_URL = "https://www.data.gouv.fr/fr/datasets/r/eb76d20a-8501-400e-b336-d85724de5435"
@@ -62,6 +66,15 @@ DERIVED_COLUMNS = {
 DERIVED_REQUIRED = ["nom_station", "latitude", "longitude", "puissance_nominale", "is_dc"]
 NOT_CONCERNED = "Non concerné"
 FAST_DC_KW = 50.0
+# Plausible values (documented in the data card). The most powerful points in France deliver
+# 400 kW (2025); 1,000 kW leaves room for truck chargers while catching powers given in W
+# (3,700, 22,000, 150,000). Public charging points appeared in France in the 1990s; no
+# commissioning or update can be older, nor later than the day the file is read.
+MAX_POWER_KW = 1000.0
+FIRST_PLAUSIBLE_DATE = date(1990, 1, 1)
+# Whole-file limits: the national consolidation is about 100 MB; a header is a few hundred bytes.
+MAX_CSV_BYTES = 2 * 2**30
+MAX_HEADER_BYTES = 64 * 2**10
 
 
 class IrveFormatError(SchemaError):
@@ -96,8 +109,15 @@ def _raw_bytes(path: Path, member_pattern: str) -> tuple[bytes, list[str]]:
                     f"{path.name}: the archive holds no member matching '{member_pattern}' "
                     f"(members: {', '.join(names) or 'none'})")
             notes.append(f"read {members[0]} from the archive {path.name}")
+            size = archive.getinfo(members[0]).file_size
+            if size > MAX_CSV_BYTES:
+                raise IrveFormatError(f"{path.name}: {members[0]} fait {size / 2**30:.1f} Gio une fois "
+                                      f"décompressé (au plus {MAX_CSV_BYTES // 2**30} Gio)")
             raw = archive.read(members[0])
     else:
+        if path.stat().st_size > MAX_CSV_BYTES:
+            raise IrveFormatError(f"{path.name}: fichier de {path.stat().st_size / 2**30:.1f} Gio "
+                                  f"(au plus {MAX_CSV_BYTES // 2**30} Gio)")
         raw = path.read_bytes()
     head = raw[:512].lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml")):
@@ -111,6 +131,35 @@ def _raw_bytes(path: Path, member_pattern: str) -> tuple[bytes, list[str]]:
 def _delimiter(header: str) -> str:
     counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
     return max(counts, key=counts.get)
+
+
+def _header_end(raw: bytes, name: str) -> int:
+    """Where the header record ends (its line feed), quotes respected: Excel writes wrapped
+    header cells as quoted values over several lines."""
+    quoted = False
+    for position, byte in enumerate(raw[:MAX_HEADER_BYTES]):
+        if byte == 0x22:
+            quoted = not quoted
+        elif byte == 0x0A and not quoted:
+            return position
+    if len(raw) <= MAX_HEADER_BYTES and not quoted:
+        return len(raw)
+    raise IrveFormatError(f"{name}: en-tête illisible: plus de {MAX_HEADER_BYTES // 1024} Kio avant la "
+                          f"première fin de ligne" + (", ou un guillemet ouvert jamais fermé" if quoted else ""))
+
+
+def _column_names(header: str, delimiter: str) -> tuple[list[str], list[str]]:
+    """The header's names, spaces and line breaks folded; a repeated name gets its rank
+    ("puissance_nominale (2)") so that every column stays, and is noted."""
+    names, notes, seen = [], [], {}
+    for value in next(csv.reader([header], delimiter=delimiter), []):
+        name = " ".join(value.split())
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > 1:
+            notes.append(f"repeated column '{name}': occurrence {seen[name]} renamed '{name} ({seen[name]})'")
+            name = f"{name} ({seen[name]})"
+        names.append(name)
+    return names, notes
 
 
 @dataclass
@@ -132,21 +181,19 @@ def read_csv_text(path: Path, *, member_pattern: str = "*.csv") -> CsvText:
     whole file.
     """
     raw, notes = _raw_bytes(Path(path), member_pattern)
+    name = Path(path).name
     encoding = detect_encoding(raw)
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
-    end_of_line = raw.find(b"\n")
-    first_line = (raw if end_of_line < 0 else raw[:end_of_line]).decode(encoding).rstrip("\r")
-    delimiter = _delimiter(first_line)
+    end = _header_end(raw, name)
+    header = raw[:end].decode(encoding).rstrip("\r")
+    delimiter = _delimiter(header.split("\n", 1)[0])
     if encoding != "utf-8":
         notes.append(f"encoding {encoding} (the schema asks for UTF-8)")
     if delimiter != ",":
         notes.append(f"delimiter {delimiter!r} (the schema asks for ',')")
-    header = next(iter(pacsv.read_csv(io.BytesIO(first_line.encode() + b"\n"),
-                                      parse_options=pacsv.ParseOptions(delimiter=delimiter),
-                                      read_options=pacsv.ReadOptions(autogenerate_column_names=True))
-                       .to_pylist()), {})
-    names = [str(v).strip() for v in header.values()]
+    names, renamed = _column_names(header, delimiter)
+    notes += renamed
     ends_cleanly = raw.rstrip(b" ").endswith((b"\n", b"\r"))
     bad_rows: list[pacsv.InvalidRow] = []
 
@@ -154,41 +201,78 @@ def read_csv_text(path: Path, *, member_pattern: str = "*.csv") -> CsvText:
         bad_rows.append(row)
         return "skip"
 
+    body = pa.py_buffer(raw).slice(min(end + 1, len(raw)))  # no copy
     try:
         table = pacsv.read_csv(
-            io.BytesIO(raw),
-            read_options=pacsv.ReadOptions(encoding=encoding, skip_rows=1, column_names=names,
-                                           block_size=1 << 24),
+            pa.BufferReader(body),
+            read_options=pacsv.ReadOptions(encoding=encoding, column_names=names, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
                                              invalid_row_handler=keep_aside),
             convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
                                                  strings_can_be_null=False),
         )
-    except pa.ArrowInvalid as error:
-        raise IrveFormatError(f"{Path(path).name}: not a readable CSV ({error})") from error
+    except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+        raise IrveFormatError(f"{name}: CSV illisible ({str(error).splitlines()[0][:200]})") from error
     rejected = []
     # Stripping copies the whole file: once, and only when some row needs it.
-    body = raw.rstrip(b"\r\n") if bad_rows else raw
-    for row in bad_rows:
-        last = row.text is not None and body.endswith(row.text.encode(encoding)[-64:])
-        reason = "truncated_row" if last and not ends_cleanly and row.actual_columns < row.expected_columns \
-            else "malformed_row"
+    stripped = raw.rstrip(b"\r\n") if bad_rows else raw
+    lines = _line_numbers(raw, [row.text or "" for row in bad_rows], encoding)
+    for row, line in zip(bad_rows, lines):
+        last = row.text is not None and stripped.endswith(row.text.encode(encoding)[-64:])
+        text = row.text or ""
+        if last and not ends_cleanly and row.actual_columns < row.expected_columns:
+            reason = "truncated_row"
+        elif "\n" in text and text.count('"') % 2:
+            reason = "unclosed_quote"
+        else:
+            reason = "malformed_row"
+        detail = f"{row.actual_columns} fields where the header has {row.expected_columns}"
+        if reason == "unclosed_quote" and line is not None:
+            detail += (f"; a quote opened on line {line} is never closed: lines {line} to "
+                       f"{line + text.count(chr(10))} were read as one row")
         rejected.append(Rejected(
-            row_ref=f"line {row.number}" if row.number is not None else "line ?",
-            reason=reason,
-            detail=f"{row.actual_columns} fields where the header has {row.expected_columns}",
-            payload={"text": (row.text or "")[:2000]}))
+            row_ref=f"line {line}" if line is not None else "line ?",
+            reason=reason, detail=detail, payload={"text": printable(text[:2000])}))
     if any(r.reason == "truncated_row" for r in rejected):
         notes.append("the file ends in the middle of a row: truncated download?")
     return CsvText(table, rejected, notes, encoding, delimiter)
 
 
+def _line_numbers(raw: bytes, texts: list[str], encoding: str) -> list[int | None]:
+    """The line of the file where each set-aside row starts (rows in file order): one
+    forward pass over the file, however many rows."""
+    numbers, position, line = [], 0, 1
+    for text in texts:
+        found = raw.find(text.encode(encoding), position) if text else -1
+        if found < 0:
+            numbers.append(None)
+            continue
+        line += raw.count(b"\n", position, found)
+        numbers.append(line)
+        position = found
+    return numbers
+
+
+def printable(value: object) -> object:
+    """Control characters (NUL...) as visible escapes: PostgreSQL refuses NUL in text and JSON."""
+    if isinstance(value, str) and _CONTROL.search(value):
+        return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", value)
+    return value
+
+
+_CONTROL = re.compile(CONTROL_CHARACTERS)
+
+
 # -- the two layouts -------------------------------------------------------------------
 
-def read_consolidated(path: Path, schema: TableSchema) -> IrveRead:
+def read_consolidated(path: Path, schema: TableSchema, *, today: date | None = None) -> IrveRead:
     """The national consolidated CSV (schema 2.3.x, 40 columns, plus consolidation extras)."""
     csv = read_csv_text(path, member_pattern=CSV_MEMBER_PATTERN)
     table, rejected, notes = csv.table, csv.rejected, csv.notes
+    repeated = [n for n in schema.names if f"{n} (2)" in table.column_names]
+    if repeated:
+        raise IrveFormatError(f"{Path(path).name}: colonne(s) du schéma répétée(s) dans l'en-tête, "
+                              f"laquelle lire ? {', '.join(repeated)}")
     missing = missing_required_columns(table.column_names, schema)
     if missing:
         raise IrveFormatError(f"{Path(path).name}: missing required column(s) of the IRVE "
@@ -215,14 +299,14 @@ def read_consolidated(path: Path, schema: TableSchema) -> IrveRead:
         "access_24_7": (horaires == "24/7").where(horaires.notna() & (horaires != ""), None),
         "date_maj": _date(table, "date_maj"),
     })
-    result = _clean(frame, table, schema, has_point_ids=True)
+    result = _clean(frame, table, schema, has_point_ids=True, today=today)
     result.rejected[:0] = rejected
     result.rows_read += len(rejected)
     result.notes[:0] = notes
     return result
 
 
-def read_derived(path: Path, schema: TableSchema) -> IrveRead:
+def read_derived(path: Path, schema: TableSchema, *, today: date | None = None) -> IrveRead:
     """The mirror's extract: 17 typed columns, no INSEE code, no point identifier."""
     try:
         table = pq.read_table(path)
@@ -250,24 +334,28 @@ def read_derived(path: Path, schema: TableSchema) -> IrveRead:
                         if "access_24_7" in table.column_names else None),
         "date_maj": _date(table, "date_maj"),
     })
-    return _clean(frame, as_schema, schema, has_point_ids=False)
+    return _clean(frame, as_schema, schema, has_point_ids=False, today=today)
 
 
-def read_irve(path: Path, schema_path: Path) -> IrveRead:
-    """Either layout, told apart by the file itself."""
+def read_irve(path: Path, schema_path: Path, *, today: date | None = None) -> IrveRead:
+    """Either layout, told apart by the file itself; `today` (the reading day by default)
+    bounds the plausible dates."""
     path = Path(path)
     schema = load_schema(schema_path)
     with path.open("rb") as handle:
         magic = handle.read(4)
-    return read_derived(path, schema) if magic == b"PAR1" else read_consolidated(path, schema)
+    read = read_derived if magic == b"PAR1" else read_consolidated
+    return read(path, schema, today=today)
 
 
 # -- the shared path -------------------------------------------------------------------
 
-def _clean(frame: pd.DataFrame, table: pa.Table, schema: TableSchema, *, has_point_ids: bool) -> IrveRead:
-    """Schema violations, positions, duplicates: the same for every layout."""
+def _clean(frame: pd.DataFrame, table: pa.Table, schema: TableSchema, *, has_point_ids: bool,
+           today: date | None = None) -> IrveRead:
+    """Schema violations, implausible values, positions, duplicates: the same for every layout."""
     rows_read = len(frame)
     violations = validate(table, schema)
+    implausible(violations, frame, table, schema, today or date.today())
     reason = np.full(rows_read, None, dtype=object)
     detail = np.full(rows_read, "", dtype=object)
     for row in np.flatnonzero(violations.any):
@@ -284,7 +372,9 @@ def _clean(frame: pd.DataFrame, table: pa.Table, schema: TableSchema, *, has_poi
                          repaired=located.repaired)
     keep = np.asarray(pd.isna(reason), dtype=bool).copy()
     rejected_rows = np.flatnonzero(~keep)
-    payloads = table.take(pa.array(rejected_rows, pa.int64())).to_pylist() if len(rejected_rows) else []
+    payloads = ([{k: printable(v) for k, v in row.items()}
+                 for row in table.take(pa.array(rejected_rows, pa.int64())).to_pylist()]
+                if len(rejected_rows) else [])
     # Data rows counted from 1 (the header is not a row).
     rejected = [Rejected(f"row {i + 1}", reason[i], detail[i], payload)
                 for i, payload in zip(rejected_rows, payloads)]
@@ -299,6 +389,27 @@ def _clean(frame: pd.DataFrame, table: pa.Table, schema: TableSchema, *, has_poi
             points["id_pdc_itinerance"] != NOT_CONCERNED, None),
     ).drop(columns=["is_dc", "station_key", "id_pdc_local", "date_maj"]).reset_index(drop=True)
     return IrveRead(points, rejected, rows_read, rows_duplicate)
+
+
+def implausible(violations: Violations, frame: pd.DataFrame, table: pa.Table, schema: TableSchema,
+                today: date) -> None:
+    """Values the schema lets through but that cannot be true (data card, "Value checks"):
+    control characters in a text field (`control_characters`), a power above
+    `MAX_POWER_KW` or not finite (`implausible_puissance_nominale`), a commissioning or
+    update date before `FIRST_PLAUSIBLE_DATE` or after `today` (`implausible_<field>`)."""
+    control = np.zeros(len(frame), bool)
+    for name in schema.names:
+        if name in table.column_names and pa.types.is_string(table.column(name).type):
+            control |= np.asarray(pc.fill_null(pc.match_substring_regex(
+                table.column(name), CONTROL_CHARACTERS), False).to_numpy(zero_copy_only=False), dtype=bool)
+    violations.add("control_characters", control)
+    power = frame["power_kw"].to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        violations.add("implausible_puissance_nominale", np.isinf(power) | (power > MAX_POWER_KW))
+    first, last = pd.Timestamp(FIRST_PLAUSIBLE_DATE), pd.Timestamp(today)
+    for column, field_name in (("commissioned_on", "date_mise_en_service"), ("date_maj", "date_maj")):
+        dates = frame[column]
+        violations.add(f"implausible_{field_name}", ((dates < first) | (dates > last)).to_numpy(dtype=bool))
 
 
 def _duplicates(valid: pd.DataFrame) -> np.ndarray:
@@ -342,6 +453,5 @@ def _date(table: pa.Table, name: str) -> pd.Series:
         return pd.Series([pd.NaT] * table.num_rows, dtype="datetime64[s]")
     values = table.column(name)
     if pa.types.is_string(values.type):
-        values = pc.strptime(pc.utf8_trim_whitespace(values), format="%Y-%m-%d", unit="s",
-                             error_is_null=True)
+        values = calendar_dates(pc.utf8_trim_whitespace(values))
     return values.to_pandas().astype("datetime64[s]")

@@ -143,8 +143,7 @@ def invalid_mask(spec: Field, values: pa.ChunkedArray) -> np.ndarray:
             bad |= _as_mask(pc.less(numbers, spec.minimum))
     elif spec.type == "date" and is_text:
         shaped = _as_mask(_full_match(text, DATE_PATTERN))
-        parsed = pc.strptime(pc.if_else(pa.array(shaped), text, None), format="%Y-%m-%d",
-                             unit="s", error_is_null=True)
+        parsed = calendar_dates(pc.if_else(pa.array(shaped), text, None))
         bad |= ~(shaped & ~_as_mask(pc.is_null(parsed)))
     elif spec.type == "geopoint" and is_text:
         bad |= ~_as_mask(_full_match(text, GEOPOINT_PATTERN))
@@ -156,6 +155,14 @@ def invalid_mask(spec: Field, values: pa.ChunkedArray) -> np.ndarray:
         if spec.pattern is not None:
             bad |= ~_as_mask(_full_match(text, spec.pattern))
     return bad
+
+
+def calendar_dates(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """`%Y-%m-%d` text as timestamps, null unless a real calendar day: Arrow's strptime
+    rolls 2021-02-30 over to 2021-03-02, so the parsed day must print back as written."""
+    parsed = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
+    same = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), text)
+    return pc.if_else(pc.fill_null(same, False), parsed, pa.scalar(None, parsed.type))
 
 
 def _is_text(values) -> bool:

@@ -12,6 +12,8 @@ import csv
 import sys
 from pathlib import Path
 
+from geodata.sources.text import neutralise_formula
+
 # (header, canonical column, what to write, example)
 SIGNATURE_COLUMNS = (
     ("commune", "commune", "Nom de la commune, tel que vous l'écrivez (obligatoire)", "Villeneuve-d'Ascq"),
@@ -43,10 +45,12 @@ TEMPLATES = {"signatures": SIGNATURE_COLUMNS, "follow_up": FOLLOW_UP_COLUMNS}
 
 
 def write_template(path: Path, kind: str = "signatures", rows: list[list[str]] | None = None) -> Path:
-    """Write the template (header + `rows`, by default the example row) as .csv or .xlsx."""
+    """Write the template (header + `rows`, by default the example row) as .csv or .xlsx;
+    a cell that a spreadsheet would run as a formula is written as text (`neutralise_formula`)."""
     columns = TEMPLATES[kind]
     header = [column[0] for column in columns]
-    body = rows if rows is not None else [[column[3] for column in columns]]
+    body = [[neutralise_formula(value) for value in row]
+            for row in (rows if rows is not None else [[column[3] for column in columns]])]
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
