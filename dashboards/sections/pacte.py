@@ -14,7 +14,6 @@ from dashboards.maps import FRANCE_VIEW, background_layers, offline_deck, view_a
 from geodata.sources.pacte.reader import COMMITMENT_LABELS, REASON_LABELS
 from observatory import pact
 from observatory.exports import csv_bytes
-from observatory.exports import csv_bytes
 from observatory.sources import french_datetime
 
 LEVEL_COLOURS = {"unanimous": [26, 152, 80], "majority": [145, 207, 96], "minority": [254, 224, 139],
