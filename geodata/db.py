@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import psycopg
 import sqlalchemy as sa
 
 from geodata import cluster
 from geodata.settings import database_url_override
 
 READER_ROLE = "observatory_reader"
+# The Espace des collectifs' writer: EXECUTE on its checking functions, no table privilege.
+CONTRIBUTOR_ROLE = "observatory_contributor"
 
 
 def libpq_url(url: str) -> str:
@@ -41,3 +46,13 @@ def make_reader_engine(url: str | None = None) -> sa.Engine:
         dbapi_connection.commit()
 
     return engine
+
+
+@contextmanager
+def contributor_connection(url: str | None = None) -> Iterator[psycopg.Connection]:
+    """A connection that can only call the Espace des collectifs' functions (`core.collectif_*`),
+    which check the signed-in member's rights; committed when the block ends without error."""
+    with psycopg.connect(libpq_url(url or resolve_url())) as connection:
+        connection.execute(f"SET ROLE {CONTRIBUTOR_ROLE}")
+        connection.commit()  # the role stays for the session; callers start from no transaction
+        yield connection

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -225,12 +226,23 @@ def kind_of(table: Table) -> str:
     return "follow_up" if {"measure", "status"} <= table.columns.keys() else "signatures"
 
 
-def import_list(conn: psycopg.Connection, path: Path, *, dataset: str, today: date,
-                kind: str | None = None, campaign: str | None = None, source: str | None = None,
-                reference: Reference | None = None, source_url: str | None = None,
-                vintage: str | None = None, table: Table | None = None) -> ImportPlan:
-    """Read, reconcile, decide and write one list; the plan says how every row ended.
-    `table`: the file as `read_table` already read it (a file is read once)."""
+def import_list(conn: psycopg.Connection, path: Path, *, source_url: str | None = None,
+                vintage: str | None = None, **options) -> ImportPlan:
+    """Read, reconcile, decide and write one list (`plan_list`'s options); the plan says how
+    every row ended."""
+    plan = plan_list(conn, path, **options)
+    write_import(conn, plan, source_url=source_url, vintage=vintage)
+    return plan
+
+
+def plan_list(conn: psycopg.Connection, path: Path, *, dataset: str, today: date,
+              kind: str | None = None, campaign: str | None = None, source: str | None = None,
+              reference: Reference | None = None, table: Table | None = None,
+              adjust: Callable[[pacte.ParsedList, dict[int, Match]], None] | None = None) -> ImportPlan:
+    """Read, reconcile and decide one list, writing nothing. `table`: the file as `read_table`
+    already read it (a file is read once). `adjust` may set rows aside (into the parsed list's
+    `rejected`, with their reason) or change their match once names are reconciled: the
+    Espace des collectifs keeps a group to its communes and applies the commune a member picked."""
     path = Path(path)
     table = table or read_table(path)
     kind = kind or kind_of(table)
@@ -240,6 +252,8 @@ def import_list(conn: psycopg.Connection, path: Path, *, dataset: str, today: da
     parsed = parse(path, today=today, campaign=campaign, source=source, table=table)
     reference = reference or reference_from_db(conn)
     matches = match_rows(reference, parsed)
+    if adjust is not None:
+        adjust(parsed, matches)
     catalogue = catalogue_numbers(conn)
     common = dict(dataset=dataset, catalogue=catalogue, file_name=path.name,
                   file_sha256=sha256_of(path))
@@ -248,7 +262,6 @@ def import_list(conn: psycopg.Connection, path: Path, *, dataset: str, today: da
                                **common)
     else:
         plan = plan_follow_up(parsed, matches, **common)
-    write_import(conn, plan, source_url=source_url, vintage=vintage)
     return plan
 
 
@@ -365,6 +378,29 @@ def commune_commitments(conn, insee_code: str) -> pd.DataFrame:
 def commune_follow_up(conn, insee_code: str) -> pd.DataFrame:
     return _frame(conn, """SELECT * FROM observatory.pact_follow_up WHERE insee_code = :code
                            ORDER BY measure_number, status_date NULLS FIRST""", code=insee_code)
+
+
+PENDING_ASSESSMENT = "En attente d'évaluation"
+
+
+def status_label(status: object) -> str:
+    """A follow-up status in French; a measure nobody assessed yet is "en attente d'évaluation"."""
+    return pacte.FOLLOW_UP_LABELS.get(status, str(status)) if isinstance(status, str) else PENDING_ASSESSMENT
+
+
+def follow_up_timeline(conn, *, insee_code: str | None = None, campaign: str | None = None,
+                       measure: str | None = None) -> pd.DataFrame:
+    """The public timeline of assessments (imported lists and groups' entries, retractions
+    as their own rows), oldest first, for a commune and/or a campaign's measure."""
+    where, params = [], {}
+    for column, value in (("insee_code", insee_code), ("campaign_code", campaign),
+                          ("measure_number", measure)):
+        if value is not None:
+            where.append(f"{column} = :{column}")
+            params[column] = value
+    return _frame(conn, f"""SELECT * FROM observatory.pact_follow_up_timeline
+                            {'WHERE ' + ' AND '.join(where) if where else ''}
+                            ORDER BY coalesce(status_date, entered_at::date), entered_at, record_id""", **params)
 
 
 def commune_signatures(conn, insee_code: str) -> pd.DataFrame:

@@ -1,6 +1,17 @@
 """All tables of the `core` schema; importing this module registers them on `Base.metadata`."""
 from geodata.models.base import CORE_SCHEMA, DISPLAY_SRID, STORAGE_SRID, VIEW_SCHEMA, Base
 from geodata.models.charging import ChargingPoint
+from geodata.models.collectif import (
+    AuditLog,
+    Collectif,
+    CollectifCommune,
+    CollectifUpload,
+    FollowUpEntry,
+    Invitation,
+    LoginFailure,
+    Member,
+    MemberSession,
+)
 from geodata.models.heat import (
     CommuneEnergy,
     EcoreseauLabel,
@@ -40,4 +51,6 @@ __all__ = [
     "PactReviewRow", "PactSignature",
     "CommuneEnergy", "EcoreseauLabel", "HeatArea", "HeatDepartementSummary", "HeatNationalFigure",
     "HeatNetwork", "HeatPotentialDepartement", "SourceAvailability",
+    "AuditLog", "Collectif", "CollectifCommune", "CollectifUpload", "FollowUpEntry", "Invitation",
+    "LoginFailure", "Member", "MemberSession",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 
 import psycopg
@@ -163,6 +163,26 @@ class ImportPlan:
                          r.reason or f"{r.status}_commune", r.detail or "", r.payload)
                 for r in self.review if r.status != "matched"]
         return rows + self.items_rejected
+
+    def to_json(self) -> str:
+        """The plan as JSON (dates as ISO text), e.g. for the database to check before publishing."""
+        return json.dumps(asdict(self), default=str)
+
+    @classmethod
+    def from_json(cls, data: dict) -> ImportPlan:
+        """The plan `to_json` wrote, read back (a dict, as psycopg gives JSONB)."""
+        def day(value: str | None) -> date | None:
+            return date.fromisoformat(value) if value else None
+
+        return cls(**{
+            **data,
+            "review": [ReviewRow(**r) for r in data["review"]],
+            "signatures": [SignatureRecord(**{**s, "signed_on": day(s["signed_on"])})
+                           for s in data["signatures"]],
+            "follow_ups": [FollowUpRecord(**{**f, "status_date": day(f["status_date"])})
+                           for f in data["follow_ups"]],
+            "items_rejected": [Rejected(**r) for r in data["items_rejected"]],
+        })
 
 
 def write_import(conn: psycopg.Connection, plan: ImportPlan, *, source_url: str | None = None,

@@ -1,0 +1,61 @@
+"""Espace des collectifs on the real PostGIS: the 2020 catalogue and the Hauts-de-France list
+committed once, two groups (A follows Lille and Villeneuve-d'Ascq, B follows Roubaix) and a
+référent signed in for each."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from geodata import db
+from geodata.sources.pacte.reader import CATALOGUE_2020, HDF_2020
+from observatory import groups, pact
+
+TODAY = date(2026, 11, 23)
+PASSWORD = "un mot de passe long"
+
+
+@dataclass
+class Groups:
+    url: str
+    a: groups.Session        # référent of A
+    b: groups.Session        # référent of B
+    a_member: groups.Session  # membre of A
+
+
+def join(url: str, group: str, email: str, role: str) -> groups.Session:
+    """An invitation from the administrator, accepted: the member's session."""
+    with psycopg.connect(url) as conn:
+        token, _ = groups.invite(conn, group, email, role)
+    with db.contributor_connection(url) as conn:
+        return groups.accept_invitation(conn, token, PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def pact_db(reference_db: str, mirror: Path) -> str:
+    with psycopg.connect(reference_db) as conn:
+        pact.import_catalogue(conn, mirror / CATALOGUE_2020.mirror_path, "municipales-2020")
+        pact.import_list(conn, mirror / HDF_2020.mirror_path, dataset="pacte-hdf-2020", today=TODAY)
+    return reference_db
+
+
+@pytest.fixture(scope="session")
+def two_groups(pact_db: str) -> Groups:
+    with psycopg.connect(pact_db) as conn:
+        groups.create_group(conn, "Collectif A", ["59350", "59009"], "municipales-2020")
+        groups.create_group(conn, "Collectif B", ["59512"], "municipales-2020")
+    return Groups(pact_db, join(pact_db, "Collectif A", "referent.a@example.org", "referent"),
+                  join(pact_db, "Collectif B", "referent.b@example.org", "referent"),
+                  join(pact_db, "Collectif A", "membre.a@example.org", "membre"))
+
+
+@pytest.fixture
+def writer(two_groups: Groups):
+    """A connection as the app's writer role, rolled back after the test."""
+    with psycopg.connect(two_groups.url) as conn:
+        conn.execute(f"SET ROLE {db.CONTRIBUTOR_ROLE}")
+        yield conn
+        conn.rollback()

@@ -1,0 +1,90 @@
+"""Lists uploaded by a group: the folder import's review and load, within the group's communes,
+and the database's refusal of a plan that leaves them."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from geodata import db
+from geodata.sources.pacte.reader import HDF_2020
+from geodata.sources.pacte.store import SignatureRecord
+from observatory import groups
+from tests.collectifs.conftest import TODAY
+
+
+def plan(url: str, path: Path, session: groups.Session, **options):
+    with psycopg.connect(url) as conn:
+        return groups.plan_upload(conn, path, session, today=TODAY, **options)
+
+
+def test_the_real_hdf_list_is_reviewed_and_published_within_the_group(two_groups, mirror):
+    reviewed = plan(two_groups.url, mirror / HDF_2020.mirror_path, two_groups.a)
+    assert reviewed.dataset == f"collectif-{two_groups.a.collectif_id}-signatures"
+    # Read = loaded + quarantined + duplicates (Hellemmes and Lomme are Lille).
+    loaded = {s.insee_code: s for s in reviewed.signatures}
+    assert set(loaded) == {"59350", "59009"}
+    assert loaded["59350"].published_names == ["Lille", "Hellemmes", "Lomme"]
+    outside = [r for r in reviewed.review if r.reason == groups.COMMUNE_OUTSIDE_GROUP]
+    assert reviewed.rows_read == len(reviewed.review) == 70
+    assert reviewed.rows_loaded + reviewed.rows_duplicate + reviewed.count("quarantined") \
+        + reviewed.count("ambiguous") + reviewed.count("unmatched") == reviewed.rows_read
+    assert len(outside) == reviewed.count("quarantined") and "59512" not in loaded
+    with psycopg.connect(two_groups.url) as conn:
+        run_id = groups.publish(conn, two_groups.a.token, reviewed)
+        published = conn.execute("SELECT insee_code, council_commitment FROM core.pact_signature "
+                                 "WHERE dataset = %s ORDER BY 1", (reviewed.dataset,)).fetchall()
+        assert published == [("59009", "unanimous"), ("59350", "unanimous")]
+        accounted = conn.execute("SELECT rows_read, rows_loaded, rows_quarantined FROM core.pact_import_run "
+                                 "WHERE id = %s", (run_id,)).fetchone()
+        assert accounted == (70, 2, len(outside))
+        audit = conn.execute("SELECT action FROM core.audit_log WHERE collectif_id = %s "
+                             "AND action IN ('stage_list', 'publish_list') ORDER BY id",
+                             (two_groups.a.collectif_id,)).fetchall()
+        assert audit[-2:] == [("stage_list",), ("publish_list",)]
+
+
+def test_a_plan_naming_a_commune_of_another_group_is_refused_whole(two_groups, mirror):
+    reviewed = plan(two_groups.url, mirror / HDF_2020.mirror_path, two_groups.a)
+    forged = dataclasses.replace(reviewed, signatures=[
+        *reviewed.signatures, SignatureRecord(**{**dataclasses.asdict(reviewed.signatures[0]),
+                                                 "insee_code": "59512"})])
+    with psycopg.connect(two_groups.url) as conn:
+        before = conn.execute("SELECT count(*) FROM core.pact_import_run").fetchone()
+        with pytest.raises(groups.GroupError, match="commune\\(s\\) 59512 hors des communes suivies"):
+            groups.publish(conn, two_groups.a.token, forged)
+        conn.rollback()
+        assert conn.execute("SELECT count(*) FROM core.pact_import_run").fetchone() == before
+    with db.contributor_connection(two_groups.url) as writer, pytest.raises(psycopg.errors.RaiseException):
+        writer.execute("SELECT core.collectif_stage_list(%s, %s::jsonb)", (two_groups.b.token, reviewed.to_json()))
+
+
+def test_ambiguous_rows_are_resolved_by_picking_a_candidate_and_formulas_are_set_aside(two_groups, tmp_path):
+    listing = tmp_path / "liste.csv"
+    # The code says Villeneuve-d'Ascq, the name Lomme (in Lille): ambiguous until a member picks.
+    listing.write_text("commune;code insee;campagne;engagement du conseil;mesures\n"
+                       "Lomme;59009;2020;unanime;1,3\n"
+                       "Lille;;2020;unanime;=HYPERLINK(\"http://x\")\n", encoding="utf-8")
+    first = plan(two_groups.url, listing, two_groups.a)
+    ambiguous = next(r for r in first.review if r.status == "ambiguous")
+    assert [r.reason for r in first.review if r.status == "quarantined"] == [groups.FORMULA_IN_CELL]
+    candidates = {c["insee_code"]: c for c in ambiguous.candidates}
+    assert {"59009", "59350"} <= set(candidates)
+    chosen = groups.candidate_of(candidates["59350"])
+    second = plan(two_groups.url, listing, two_groups.a, choices={ambiguous.row_number: chosen})
+    assert [(s.insee_code, s.match_method, s.measures) for s in second.signatures] == \
+        [("59350", groups.MEMBER_CHOICE, ["1", "3"])]
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("liste.csv", b"x" * (20 * 1024 * 1024 + 1), "Fichier trop lourd : 20.0 Mo, 20 Mo au plus."),
+    ("liste.pdf", b"%PDF-1.4", "Type de fichier refusé (.pdf)"),
+    ("liste.xlsx", b"commune;mesures\n", "n'est pas un classeur Excel"),
+    ("liste.csv", b"PK\x03\x04rest", "n'est pas un texte"),
+])
+def test_uploads_of_the_wrong_size_or_type_are_refused_in_french(name, data, message):
+    with pytest.raises(groups.GroupError) as refused:
+        groups.check_upload(name, data)
+    assert message in str(refused.value)
