@@ -33,3 +33,8 @@ def dagster_home() -> Path:
     """Dagster's instance directory (`DAGSTER_HOME`), by default `.dagster/` in the project."""
     value = os.environ.get("DAGSTER_HOME", "").strip()
     return Path(value).expanduser() if value else PROJECT_DIR / ".dagster"
+
+
+def app_url() -> str:
+    """Where people open the observatory (`OBSERVATORY_APP_URL`): invitation links point there."""
+    return os.environ.get("OBSERVATORY_APP_URL", "").strip() or "http://127.0.0.1:8501"

@@ -7,7 +7,7 @@ import sys
 import time
 
 from geodata import cluster, db, migrate
-from observatory import attribute_cli, services
+from observatory import attribute_cli, groups_cli, services
 
 
 def _db(args: argparse.Namespace) -> int:
@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     service_options(up)
     up.set_defaults(handler=_up)
     attribute_cli.add_parser(commands)
+    groups_cli.add_parser(commands)
     return parser
 
 
