@@ -17,6 +17,7 @@ navigation = st.navigation([
     st.Page(SECTIONS / "accueil.py", title="Carte de France", icon=":material/map:", url_path="accueil", default=True),
     st.Page(SECTIONS / "commune.py", title="Fiche commune", icon=":material/location_city:", url_path="commune"),
     st.Page(SECTIONS / "pacte.py", title="Pacte pour la Transition", icon=":material/handshake:", url_path="pacte"),
+    st.Page(SECTIONS / "collectifs.py", title="Espace des collectifs", icon=":material/groups:", url_path="collectifs"),
     st.Page(SECTIONS / "energie.py", title="Énergie", icon=":material/bolt:", url_path="energie"),
     st.Page(SECTIONS / "comparer.py", title="Comparer", icon=":material/compare_arrows:", url_path="comparer"),
     st.Page(SECTIONS / "classement.py", title="Classement", icon=":material/leaderboard:", url_path="classement"),

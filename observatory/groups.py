@@ -36,7 +36,7 @@ from geodata.sources.pacte.campaigns import CAMPAIGN_BY_CODE
 from geodata.sources.pacte.store import ImportPlan, ensure_campaigns, write_import
 from geodata.sources.pacte.table import read_table
 from observatory import pact
-from observatory.reconciliation import MATCHED, Candidate, Match
+from observatory.reconciliation import MATCHED, Candidate, Match, Reference
 
 INVITATION_DAYS = 7
 MIN_PASSWORD_LENGTH = 10
@@ -342,7 +342,7 @@ def group_scope(member: Session, choices: dict[int, Candidate]) -> Callable[[pac
 
 
 def plan_upload(conn: psycopg.Connection, path: Path, member: Session, *, today: date,
-                choices: dict[int, Candidate] | None = None) -> ImportPlan:
+                choices: dict[int, Candidate] | None = None, reference: Reference | None = None) -> ImportPlan:
     """The review of an uploaded list, as the folder import makes it, within the group's
     communes and campaign; writes nothing (read-only transaction)."""
     conn.execute("SET TRANSACTION READ ONLY")
@@ -350,7 +350,7 @@ def plan_upload(conn: psycopg.Connection, path: Path, member: Session, *, today:
         table = read_table(path)
         kind = pact.kind_of(table)
         plan = pact.plan_list(conn, path, dataset=dataset_of(member.collectif_id, kind, sha256_of(path)),
-                              today=today, kind=kind, campaign=member.campaign_code, table=table,
+                              today=today, kind=kind, campaign=member.campaign_code, table=table, reference=reference,
                               adjust=group_scope(member, choices or {}))
     except pacte.PacteFileError as error:
         raise GroupError(str(error)) from None

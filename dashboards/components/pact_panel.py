@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboards.format import number
 from geodata.sources.pacte.campaigns import CAMPAIGN_BY_CODE
-from geodata.sources.pacte.reader import COMMITMENT_LABELS, FOLLOW_UP_LABELS
+from geodata.sources.pacte.reader import COMMITMENT_LABELS
 from observatory import pact
 
 MISSING_TITLE = "titre non vérifié"
@@ -29,7 +29,7 @@ def show_pact_panel(engine: sa.Engine, insee_code: str, today: date | None = Non
     with engine.connect() as conn:
         signatures = pact.commune_signatures(conn, insee_code)
         commitments = pact.commune_commitments(conn, insee_code)
-        follow_up = pact.commune_follow_up(conn, insee_code)
+        timeline = pact.follow_up_timeline(conn, insee_code=insee_code)
         evidence = {}
         for campaign in commitments["campaign_code"].unique():
             start = CAMPAIGN_BY_CODE[campaign].mandate_start if campaign in CAMPAIGN_BY_CODE else today
@@ -37,6 +37,7 @@ def show_pact_panel(engine: sa.Engine, insee_code: str, today: date | None = Non
     st.subheader("Pacte pour la Transition")
     if signatures.empty:
         st.info("Aucune signature du pacte connue pour cette commune dans les listes importées.")
+        _follow_up_section(timeline)
         return
     for campaign, rows in signatures.groupby("campaign_code", sort=True):
         label = CAMPAIGN_BY_CODE[campaign].label if campaign in CAMPAIGN_BY_CODE else campaign
@@ -51,21 +52,48 @@ def show_pact_panel(engine: sa.Engine, insee_code: str, today: date | None = Non
         table = pd.DataFrame({
             "Mesure": [measure_label(n, t, topic) for n, t, topic in
                        zip(committed["measure_number"], committed["title"], committed["topic"])],
-            "Statut": [FOLLOW_UP_LABELS.get(s, s) for s in committed["status"]],
+            "Statut": [pact.status_label(s) for s in committed["status"]],
             "Date du statut": [d.strftime("%d/%m/%Y") if pd.notna(d) else "—" for d in committed["status_date"]],
         })
         st.dataframe(table, hide_index=True, use_container_width=True)
         done = int((committed["status"] == "done").sum())
         st.caption(f"{number(done)} mesure(s) réalisée(s) sur {number(len(committed))} engagée(s).")
         _evidence(committed, evidence.get(campaign, []))
-    if not follow_up.empty:
+    _follow_up_section(timeline)
+
+
+def _follow_up_section(timeline: pd.DataFrame) -> None:
+    if not timeline.empty:
         st.markdown("**Suivi dans le temps**")
-        timeline = follow_up.sort_values(["status_date", "measure_number"], na_position="first")
-        for row in timeline.itertuples():
-            when = row.status_date.strftime("%d/%m/%Y") if pd.notna(row.status_date) else "date inconnue"
-            proof = f" · [preuve]({row.evidence_url})" if isinstance(row.evidence_url, str) else ""
-            st.markdown(f"- {when} · {measure_label(row.measure_number, row.title)} → "
-                        f"**{FOLLOW_UP_LABELS.get(row.status, row.status)}**{proof}")
+        show_timeline(timeline, key="commune-timeline")
+
+
+def show_timeline(timeline: pd.DataFrame, *, key: str) -> None:
+    """Each assessment (`observatory.pact_follow_up_timeline`): date, measure, status, evidence,
+    comment and group, never a member's address; a retraction is its own row. Texts typed by
+    members are table cells: shown as text, never as Markdown or HTML."""
+    if timeline.empty:
+        st.caption(f"{pact.PENDING_ASSESSMENT} : aucun constat pour l'instant.")
+        return
+
+    def status(row) -> str:
+        if pd.notna(row.retracts_record_id):
+            return f"Retrait de la saisie n° {int(row.retracts_record_id)} : {row.retraction_reason}"
+        return pact.status_label(row.status) + (" (saisie retirée)" if row.retracted else "")
+
+    rows = list(timeline.itertuples())
+    table = pd.DataFrame({
+        "Date": [r.status_date.strftime("%d/%m/%Y") if pd.notna(r.status_date) else
+                 f"{r.entered_at:%d/%m/%Y}" for r in rows],
+        "Mesure": [measure_label(r.measure_number, r.title, r.topic) for r in rows],
+        "Statut": [status(r) for r in rows],
+        "Preuve": [r.evidence_url if isinstance(r.evidence_url, str) else None for r in rows],
+        "Commentaire": [r.comment if isinstance(r.comment, str) else "" for r in rows],
+        "Par": [r.collectif_name if isinstance(r.collectif_name, str) else "liste importée" for r in rows],
+        "Saisie": [f"n° {r.record_id}" if r.origin == "saisie" else "liste" for r in rows],
+    })
+    st.dataframe(table, hide_index=True, use_container_width=True, key=key, column_config={
+        "Preuve": st.column_config.LinkColumn("Preuve", display_text="voir la preuve")})
 
 
 def _evidence(committed: pd.DataFrame, evidence: list[dict]) -> None:
