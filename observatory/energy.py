@@ -27,7 +27,7 @@ SCORE_COLUMNS = ("score_charging_density", "score_fast_charging_access", "score_
 INDICATOR_COLUMNS = (
     "insee_code", "name", "departement_code", "population", "longitude", "latitude", "charging_points",
     "charging_stations", "points_per_1000_inhabitants", "installed_power_kw", "fast_dc_points",
-    "fast_dc_share_pct", "nearest_fast_charger_km", "points_by_year", "heat_layer_available",
+    "fast_dc_share_pct", "nearest_fast_charger_km", "points_by_year", "heat_layer_available", "heat_arrete_loaded",
     "heat_network_present", "heat_network_count", "heat_network_length_km", "heat_networks",
     "best_renewable_share_pct", "lowest_co2_kg_per_kwh", "in_priority_perimeter", "ecoreseau_label",
     "ecoreseau_label_basis", "dept_heat_networks", "dept_renewable_share_pct",
@@ -61,23 +61,43 @@ nearest_fast AS (
             ORDER BY p.geom <-> b.centroid LIMIT 1) / 1000.0 AS km
     FROM base b WHERE b.centroid IS NOT NULL),
 layer AS (
-    SELECT coalesce(bool_or(available), false) AS heat_available
+    SELECT coalesce(bool_or(available), false) AS heat_available,
+           EXISTS (SELECT 1 FROM core.heat_network_arrete) AS arrete_loaded
     FROM core.source_availability WHERE source = '{FCU_SOURCE}'),
-served AS (
+traced AS (
     -- A trace serves a commune when some of its length lies inside; a point when it is inside.
     SELECT b.insee_code, n.id, n.sncu_id, n.name, n.renewable_share_pct, n.co2_kg_per_kwh,
            n.has_trace,
            CASE WHEN n.has_trace THEN ST_Length(ST_Intersection(n.geom, b.geom)) ELSE 0 END AS length_m
     FROM base b JOIN core.heat_network n ON n.geom && b.geom AND ST_Intersects(n.geom, b.geom)),
+served AS (
+    -- The networks of the traces and of the arrêté DPE (by its locality), one per SNCU id:
+    -- the arrêté's regulatory values first, the traces' length.
+    SELECT insee_code, key, max(sncu_id) AS sncu_id, (array_agg(name ORDER BY in_arrete DESC))[1] AS name,
+           (array_agg(kind ORDER BY in_arrete DESC))[1] AS kind,
+           (array_agg(renewable_share_pct ORDER BY in_arrete DESC))[1] AS renewable_share_pct,
+           (array_agg(co2_kg_per_kwh ORDER BY in_arrete DESC))[1] AS co2_kg_per_kwh,
+           bool_or(has_trace) AS has_trace, sum(length_m) AS length_m, bool_or(in_arrete) AS in_arrete
+    FROM (SELECT insee_code, coalesce(sncu_id, 'trace ' || id) AS key, sncu_id, name, 'heat' AS kind,
+                 renewable_share_pct, co2_kg_per_kwh, has_trace, length_m, false AS in_arrete
+          FROM traced WHERE NOT has_trace OR length_m > 0
+          UNION ALL
+          SELECT hc.insee_code, a.sncu_id, a.sncu_id, a.name, a.kind, a.renewable_share_pct,
+                 a.co2_kg_per_kwh, false, 0, true
+          FROM core.heat_network_commune hc JOIN core.heat_network_arrete a USING (sncu_id)) AS both_sources
+    GROUP BY insee_code, key),
 heat AS (
-    SELECT insee_code, count(*) AS networks, sum(length_m) / 1000.0 AS length_km,
-           max(renewable_share_pct) AS best_renewable, min(co2_kg_per_kwh) AS lowest_co2,
-           jsonb_agg(jsonb_build_object('sncu_id', sncu_id, 'name', name,
+    -- Counts, rates and CO2 of heat networks; cold networks are listed beside them.
+    SELECT insee_code, count(*) FILTER (WHERE kind = 'heat') AS networks, sum(length_m) / 1000.0 AS length_km,
+           max(renewable_share_pct) FILTER (WHERE kind = 'heat') AS best_renewable,
+           min(co2_kg_per_kwh) FILTER (WHERE kind = 'heat') AS lowest_co2,
+           jsonb_agg(jsonb_build_object('sncu_id', sncu_id, 'name', name, 'kind', kind,
                      'renewable_share_pct', renewable_share_pct, 'co2_kg_per_kwh', co2_kg_per_kwh,
-                     'length_in_commune_km', round((length_m / 1000.0)::numeric, 3), 'has_trace', has_trace)
-                     ORDER BY sncu_id) AS networks_json,
+                     'length_in_commune_km', CASE WHEN has_trace THEN round((length_m / 1000.0)::numeric, 3) END,
+                     'has_trace', has_trace, 'in_arrete', in_arrete)
+                     ORDER BY kind DESC, sncu_id) AS networks_json,
            array_agg(sncu_id) AS sncu_ids
-    FROM served WHERE NOT has_trace OR length_m > 0 GROUP BY insee_code),
+    FROM served GROUP BY insee_code),
 perimeter AS (
     SELECT DISTINCT b.insee_code
     FROM base b JOIN core.heat_area a ON a.kind = 'perimeter' AND a.geom && b.geom
@@ -115,11 +135,14 @@ indicators AS (
            CASE WHEN ch.points > 0 THEN 100.0 * ch.fast_points / ch.points END AS fast_dc_share_pct,
            nf.km AS nearest_fast_charger_km,
            coalesce(y.points_by_year, '{{}}'::jsonb) AS points_by_year,
-           layer.heat_available AS heat_layer_available,
-           CASE WHEN layer.heat_available THEN h.networks IS NOT NULL END AS heat_network_present,
-           CASE WHEN layer.heat_available THEN coalesce(h.networks, 0) END AS heat_network_count,
+           layer.heat_available AS heat_layer_available, layer.arrete_loaded AS heat_arrete_loaded,
+           CASE WHEN layer.heat_available OR layer.arrete_loaded THEN coalesce(h.networks, 0) > 0 END
+               AS heat_network_present,
+           CASE WHEN layer.heat_available OR layer.arrete_loaded THEN coalesce(h.networks, 0) END
+               AS heat_network_count,
            CASE WHEN layer.heat_available THEN coalesce(h.length_km, 0) END AS heat_network_length_km,
-           CASE WHEN layer.heat_available THEN coalesce(h.networks_json, '[]'::jsonb) END AS heat_networks,
+           CASE WHEN layer.heat_available OR layer.arrete_loaded THEN coalesce(h.networks_json, '[]'::jsonb) END
+               AS heat_networks,
            h.best_renewable AS best_renewable_share_pct, h.lowest_co2 AS lowest_co2_kg_per_kwh,
            CASE WHEN layer.heat_available THEN pe.insee_code IS NOT NULL END AS in_priority_perimeter,
            la.labels AS ecoreseau_label, la.basis AS ecoreseau_label_basis,
@@ -139,7 +162,7 @@ scored AS (
            CASE WHEN nearest_fast_charger_km IS NOT NULL
                 THEN 100 * greatest(0, 1 - nearest_fast_charger_km / {FAST_CHARGER_SCORE_RANGE_KM}) END
                AS score_fast_charging_access,
-           CASE WHEN heat_layer_available THEN
+           CASE WHEN heat_network_present IS NOT NULL THEN
                CASE WHEN heat_network_present THEN 100 WHEN in_priority_perimeter THEN 50 ELSE 0 END END
                AS score_heat_network
     FROM indicators i)
@@ -194,6 +217,8 @@ class EnergyIndicator:
 
 IRVE = "IRVE, fichier national consolidé (data.gouv.fr, Licence Ouverte 2.0)"
 FCU = "France Chaleur Urbaine, opendata-fcu.zip (Licence Ouverte 2.0)"
+FCU_ARRETE = ("Arrêté DPE 2026, valeurs par réseau publiées par France Chaleur Urbaine (Licence Ouverte 2.0), "
+              "réseaux rattachés aux communes par leur localisation ; tracés opendata-fcu.zip quand disponibles")
 FCU_POTENTIAL = "France Chaleur Urbaine, potentiel identifié (BDNB 2022, EARCF 2022)"
 COMPOSITE = "Calcul de l'observatoire à partir des composantes ci-dessous"
 
@@ -213,11 +238,11 @@ INDICATORS: dict[str, EnergyIndicator] = {i.key: i for i in [
     EnergyIndicator("heat_network_length_km", "Longueur de réseau de chaleur dans la commune", "km", 2,
                     "chaleur", FCU, (0.01, 1, 2, 5, 10, 20, 50)),
     EnergyIndicator("heat_network_count", "Réseaux de chaleur desservant la commune", "réseaux", 0,
-                    "chaleur", FCU, (1, 2, 3, 4, 5, 10, 20)),
+                    "chaleur", FCU_ARRETE, (1, 2, 3, 4, 5, 10, 20)),
     EnergyIndicator("best_renewable_share_pct", "Meilleur taux EnR&R des réseaux desservant la commune",
-                    "%", 1, "chaleur", FCU),
+                    "%", 1, "chaleur", FCU_ARRETE),
     EnergyIndicator("lowest_co2_kg_per_kwh", "Plus faible contenu CO2 des réseaux desservant la commune",
-                    "kg CO2/kWh", 3, "chaleur", FCU),
+                    "kg CO2/kWh", 3, "chaleur", FCU_ARRETE),
     EnergyIndicator("dept_heat_networks", "Réseaux de chaleur du département (2022)", "réseaux", 0,
                     "potentiel", FCU_POTENTIAL, (1, 2, 5, 10, 20, 40, 80)),
     EnergyIndicator("dept_renewable_share_pct", "Taux moyen EnR&R des réseaux du département (2022)",
@@ -249,9 +274,10 @@ COMPONENT_METHODS = {
                               "habitants, parmi les communes peuplées ; 0 pour une commune sans point.",
     "score_fast_charging_access": f"100 × (1 − distance au point rapide le plus proche / "
                                   f"{FAST_CHARGER_SCORE_RANGE_KM:.0f} km), borné à 0 au-delà.",
-    "score_heat_network": "100 si un réseau de chaleur dessert la commune, 50 si elle recoupe seulement "
-                          "un périmètre de développement prioritaire, 0 sinon ; inconnu (exclu de la "
-                          "moyenne) quand les tracés FCU ne sont pas disponibles.",
+    "score_heat_network": "100 si un réseau de chaleur dessert la commune (arrêté DPE 2026 ou tracés FCU), "
+                          "50 si elle recoupe seulement un périmètre de développement prioritaire (tracés "
+                          "FCU), 0 sinon ; inconnu (exclu de la moyenne) quand ni l'arrêté ni les tracés "
+                          "ne sont chargés.",
     "score_heat_potential": "Rang centile (0 à 100) du département pour les logements en chauffage "
                             "collectif gaz ou fioul à moins de 100 m d'un réseau, pour 1 000 habitants.",
     "energy_commons_potential": "Moyenne simple des composantes disponibles ; components_used dit "
@@ -381,3 +407,80 @@ def national_figures(conn: sa.Connection) -> list[dict]:
     rows = conn.execute(sa.text("SELECT key, label, value, unit, published_as, source "
                                 "FROM observatory.heat_national_figure ORDER BY key"))
     return [dict(row._mapping) for row in rows]
+
+
+# --- Networks of the arrêté DPE 2026 ------------------------------------------------------
+
+ARRETE_QUARANTINE_SOURCE = "fcu-arrete-dpe-2026-communes"
+NO_NETWORK_IN_ARRETE = "aucun réseau recensé dans l'arrêté DPE 2026"
+LENGTH_UNKNOWN_WHY = ("l'arrêté DPE donne les valeurs de chaque réseau mais pas son tracé : la longueur "
+                      "dans la commune n'est connue qu'avec les tracés de France Chaleur Urbaine "
+                      "(opendata-fcu.zip), indisponibles ici")
+
+
+def arrete_networks(conn: sa.Connection) -> list[dict]:
+    """Every network of the arrêté, with its communes and a position for national maps: the
+    mean of its communes' centres (None for a network attached to no commune)."""
+    rows = conn.execute(sa.text("""
+        SELECT n.sncu_id, n.name, n.kind, n.locality, n.departement_code, n.renewable_share_pct,
+               n.co2_kg_per_kwh, n.co2_lca_kg_per_kwh, n.reference_year, n.ecoreseau_label,
+               coalesce(array_agg(hc.commune_name ORDER BY hc.commune_name)
+                        FILTER (WHERE hc.insee_code IS NOT NULL), '{}') AS communes,
+               coalesce(array_agg(hc.insee_code ORDER BY hc.commune_name)
+                        FILTER (WHERE hc.insee_code IS NOT NULL), '{}') AS insee_codes,
+               coalesce(min(hc.departement_code), n.departement_code) AS commune_departement_code,
+               avg(e.longitude) AS longitude, avg(e.latitude) AS latitude
+        FROM observatory.heat_network n
+        LEFT JOIN observatory.heat_network_commune hc USING (sncu_id)
+        LEFT JOIN observatory.commune_energy e ON e.insee_code = hc.insee_code
+        WHERE n.in_arrete
+        GROUP BY n.sncu_id, n.name, n.kind, n.locality, n.departement_code, n.renewable_share_pct,
+                 n.co2_kg_per_kwh, n.co2_lca_kg_per_kwh, n.reference_year, n.ecoreseau_label
+        ORDER BY n.sncu_id"""))
+    return [dict(row._mapping) for row in rows]
+
+
+def arrete_medians(conn: sa.Connection, departement_code: str) -> dict[str, dict[str, float | None]]:
+    """Median EnR&R rate and CO2 content of the arrêté's heat networks, nationally and among
+    those serving a commune of the département: {"national": {...}, "departement": {...}}."""
+    row = conn.execute(sa.text("""
+        WITH heat AS (SELECT sncu_id, renewable_share_pct, co2_kg_per_kwh FROM observatory.heat_network
+                      WHERE in_arrete AND kind = 'heat'),
+             dept AS (SELECT * FROM heat h WHERE EXISTS (
+                          SELECT 1 FROM observatory.heat_network_commune hc
+                          WHERE hc.sncu_id = h.sncu_id AND hc.departement_code = :dep))
+        SELECT (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY renewable_share_pct) FROM heat),
+               (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY co2_kg_per_kwh) FROM heat),
+               (SELECT count(*) FROM heat),
+               (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY renewable_share_pct) FROM dept),
+               (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY co2_kg_per_kwh) FROM dept),
+               (SELECT count(*) FROM dept)"""), {"dep": departement_code}).one()
+    return {"national": {"renewable_share_pct": row[0], "co2_kg_per_kwh": row[1], "networks": row[2]},
+            "departement": {"renewable_share_pct": row[3], "co2_kg_per_kwh": row[4], "networks": row[5]}}
+
+
+def arrete_unattached(conn: sa.Connection) -> list[dict]:
+    """Networks of the arrêté attached to no commune, with the reason (never a guess)."""
+    rows = conn.execute(sa.text("""
+        SELECT row_ref AS sncu_id, payload->>'nom' AS name, payload->>'localisation' AS locality,
+               reason, detail
+        FROM observatory.quarantined_row WHERE source = :source ORDER BY row_ref"""),
+        {"source": ARRETE_QUARANTINE_SOURCE})
+    return [dict(row._mapping) for row in rows]
+
+
+# Pact measure 3: "100 % renewable and local energy" of buildings, vehicles and lighting.
+RENEWABLE_MEASURE = "3"
+
+
+def renewable_measure(conn: sa.Connection, insee_code: str) -> dict:
+    """Measure 3 of the pact (title as verified, or None) and the commune's commitments to it:
+    [{campaign_code, signature_count, status, status_date}]."""
+    title = conn.execute(sa.text(
+        "SELECT title FROM observatory.pact_measure WHERE measure_number = :m AND title IS NOT NULL "
+        "ORDER BY campaign_code DESC LIMIT 1"), {"m": RENEWABLE_MEASURE}).scalar()
+    rows = conn.execute(sa.text(
+        "SELECT campaign_code, signature_count, status, status_date FROM observatory.pact_commitment "
+        "WHERE insee_code = :code AND measure_number = :m ORDER BY campaign_code"),
+        {"code": insee_code, "m": RENEWABLE_MEASURE})
+    return {"number": RENEWABLE_MEASURE, "title": title, "commitments": [dict(r._mapping) for r in rows]}

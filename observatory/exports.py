@@ -97,9 +97,11 @@ def points_collection(frame: pd.DataFrame, lon: str, lat: str) -> dict:
 # -- layers read from the views --------------------------------------------------------------
 
 _CONTOUR = sa.text(f"""
-SELECT insee_code, name, population, departement_code, area_km2,
-       ST_AsGeoJSON(geom_wgs84, {GEOJSON_DECIMALS}) AS geometry
-FROM observatory.commune WHERE insee_code = :code AND geom_wgs84 IS NOT NULL
+SELECT c.insee_code, c.name, c.population, c.departement_code, c.area_km2, k.mayor_name, k.mayor_since,
+       k.councillors, k.women_share_pct, k.mandate_start, k.mairie_address, k.mairie_phone, k.mairie_email,
+       k.mairie_website, ST_AsGeoJSON(c.geom_wgs84, {GEOJSON_DECIMALS}) AS geometry
+FROM observatory.commune c LEFT JOIN observatory.commune_council k USING (insee_code)
+WHERE c.insee_code = :code AND c.geom_wgs84 IS NOT NULL
 """)
 
 _CHARGING_POINTS = sa.text(f"""
@@ -110,7 +112,8 @@ FROM observatory.charging_point WHERE insee_code = :code ORDER BY station_name, 
 
 
 def commune_contour(conn: sa.Connection, insee_code: str) -> dict:
-    """The commune's contour as a one-feature collection (empty if it has none)."""
+    """The commune's contour as a one-feature collection (empty if it has none), with the
+    council elected in 2026 and the town hall's contacts among its properties."""
     return feature_collection(r._mapping for r in conn.execute(_CONTOUR, {"code": insee_code}))
 
 

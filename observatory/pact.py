@@ -34,6 +34,7 @@ from geodata.sources.pacte.store import (
     write_import,
 )
 from geodata.sources.pacte.table import Table, read_table
+from observatory.councils import mandate_start
 from observatory.exports import view_exists
 from observatory.reconciliation import MATCHED, Match, Reference, reference_from_db
 
@@ -427,10 +428,12 @@ def trend_reference(conn, insee_code: str, as_of: date) -> TrendReference:
         campaign, signed_on = max(signed, key=lambda found: found[0].mandate_start)
         if signed_on:
             return TrendReference(signed_on, f"signature du pacte, {campaign.label}")
-        return TrendReference(campaign.mandate_start, f"début du mandat du pacte signé, {campaign.label}")
+        return TrendReference(mandate_start(conn, insee_code, campaign),
+                              f"début du mandat du pacte signé, {campaign.label}")
     campaign = current_campaign(as_of)
-    return TrendReference(campaign.mandate_start, f"début du mandat en cours au {as_of:%d/%m/%Y}, "
-                                                  f"{campaign.label} ; pas de pacte signé connu")
+    return TrendReference(mandate_start(conn, insee_code, campaign), f"début du mandat en cours au "
+                                                                     f"{as_of:%d/%m/%Y}, {campaign.label} ; "
+                                                                     f"pas de pacte signé connu")
 
 
 @dataclass(frozen=True)

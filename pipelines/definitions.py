@@ -2,6 +2,8 @@
 from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules
 
 from pipelines import schedules
+from pipelines.council import assets as council_assets
+from pipelines.council import checks as council_checks
 from pipelines.energy import assets as energy_assets
 from pipelines.energy import checks as energy_checks
 from pipelines.heat import assets as heat_assets
@@ -18,8 +20,8 @@ from pipelines.reference import assets as reference_assets
 from pipelines.reference import checks as reference_checks
 from pipelines.resources import default_resources
 
-ASSET_MODULES = [reference_assets, irve_assets, heat_assets, energy_assets, pacte_assets]
-CHECK_MODULES = [reference_checks, irve_checks, heat_checks, energy_checks, pacte_checks]
+ASSET_MODULES = [reference_assets, irve_assets, heat_assets, energy_assets, pacte_assets, council_assets]
+CHECK_MODULES = [reference_checks, irve_checks, heat_checks, energy_checks, pacte_checks, council_checks]
 
 defs = Definitions(
     assets=load_assets_from_modules(ASSET_MODULES),

@@ -2,6 +2,7 @@
 the commune's rank within its département, and the energy-commons potential with its parts."""
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 import pandas as pd
@@ -15,6 +16,7 @@ from observatory import energy, pact
 from observatory.communes import commune_profile
 from observatory.map_indicators import NO_DATA_RGB
 
+logger = logging.getLogger(__name__)
 # Charging power classes (kW): slow AC, accelerated AC, fast DC, very fast DC.
 POWER_CLASSES = [(0, 22.01, "jusqu'à 22 kW", (70, 50, 126)),
                  (22.01, 50, "22 à 50 kW", (39, 127, 142)),
@@ -93,9 +95,12 @@ def _map(profile: dict | None, points: list[dict], networks: list[dict]) -> pdk.
 def warn_heat_layer_unavailable(status: dict, consequence: str) -> None:
     """Say in French that France Chaleur Urbaine's traces are missing and what follows; the
     pipeline's own message (technical, often English) comes after, as a detail."""
-    st.warning("Couche des réseaux de chaleur indisponible : les tracés de France Chaleur Urbaine "
-               f"(opendata-fcu.zip) n'ont pas pu être obtenus. {consequence}")
-    st.caption(f"Détail technique (message du pipeline) : {status['reason']}")
+    st.warning("Tracés des réseaux de chaleur indisponibles : l'archive de France Chaleur Urbaine "
+               f"(opendata-fcu.zip) n'a pas pu être obtenue. {consequence}")
+    # The pipeline's own message names server paths: for the logs and the Données page's
+    # technical section, not for the pages.
+    logger.warning("heat layer unavailable: %s", status["reason"])
+    st.caption("Le détail technique figure dans la section « Détails techniques » de la page Données.")
 
 
 def show_energy_panel(engine: sa.Engine, insee_code: str, profile: dict | None = None,
@@ -115,6 +120,8 @@ def show_energy_panel(engine: sa.Engine, insee_code: str, profile: dict | None =
         status = energy.heat_layer_status(conn)
         points = energy.charging_points_in(conn, insee_code)
         networks = energy.heat_networks_near(conn, insee_code) if status["available"] else []
+        medians = energy.arrete_medians(conn, row["departement_code"])
+        measure = energy.renewable_measure(conn, insee_code)
         if profile is None:
             profile = commune_profile(conn, insee_code)
 
@@ -138,25 +145,9 @@ def show_energy_panel(engine: sa.Engine, insee_code: str, profile: dict | None =
         st.markdown(swatches_html(legend, "Points de recharge par puissance (kW)"), unsafe_allow_html=True)
 
     if not status["available"]:
-        warn_heat_layer_unavailable(status, "Aucun tracé n'est affiché et les indicateurs chaleur de la "
-                                            "commune sont inconnus (et non nuls).")
-    heat = st.columns(4)
-    heat[0].metric("Réseau de chaleur", yes_no(row["heat_network_present"]))
-    heat[1].metric("Longueur dans la commune", value_text("heat_network_length_km", row["heat_network_length_km"]),
-                   help=f"Rang dans le département : {rank_text(ranks.get('heat_network_length_km'))}")
-    heat[2].metric("Périmètre de développement prioritaire", yes_no(row["in_priority_perimeter"]))
-    label = row["ecoreseau_label"] or "aucun"
-    if row["ecoreseau_label_basis"] == "epci":
-        label += " (EPCI)"   # the weaker claim says so on its face, not only in the help
-    heat[3].metric("Label Écoréseau 2025", label,
-                   help=label_basis_text(row["ecoreseau_label_basis"]))
-    if row["heat_networks"]:
-        st.dataframe(pd.DataFrame([{
-            "Réseau": n["name"], "Identifiant SNCU": n["sncu_id"],
-            "Taux EnR&R": number(n["renewable_share_pct"], 1, "%"),
-            "Contenu CO2": number(n["co2_kg_per_kwh"], 3, "kg/kWh"),
-            "Longueur dans la commune": number(n["length_in_commune_km"], 2, "km") if n["has_trace"]
-            else "sans tracé"} for n in row["heat_networks"]]), hide_index=True)
+        warn_heat_layer_unavailable(status, "Aucun tracé n'est dessiné ; les réseaux de la commune viennent "
+                                            "de l'arrêté DPE 2026, sans leur longueur.")
+    _heat_networks(row, ranks, medians, measure)
     st.caption(f"Département : {number(row['dept_heat_networks'])} réseaux de chaleur (2022), taux moyen "
                f"EnR&R {number(row['dept_renewable_share_pct'], 1, '%')} ; "
                f"{number(row['dept_potential_dwellings_100m'])} logements chauffés au gaz ou au fioul "
@@ -165,6 +156,72 @@ def show_energy_panel(engine: sa.Engine, insee_code: str, profile: dict | None =
     _commissioning_trend(points, trend, data_date)
 
     show_potential(row, ranks.get("energy_commons_potential"))
+
+
+def heat_presence_text(row: dict) -> str:
+    """Whether networks serve the commune, in French: a commune the arrêté lists no network
+    for says so, rather than "non" or "inconnu"."""
+    if row["heat_network_present"] is None:
+        return "inconnu"
+    if row["heat_network_present"]:
+        return f"oui, {number(row['heat_network_count'])} réseau{'x' if row['heat_network_count'] > 1 else ''}"
+    return energy.NO_NETWORK_IN_ARRETE if row["heat_arrete_loaded"] else "non"
+
+
+def _heat_networks(row: dict, ranks: dict, medians: dict, measure: dict) -> None:
+    """Networks serving the commune (arrêté DPE 2026, traces when available), each with its
+    EnR&R rate and CO2 content beside the département's and the national medians."""
+    st.markdown("**Réseaux de chaleur et de froid**")
+    heat = st.columns(4)
+    heat[0].metric("Réseau de chaleur", heat_presence_text(row))
+    heat[1].metric("Meilleur taux EnR&R", value_text("best_renewable_share_pct", row["best_renewable_share_pct"]))
+    heat[2].metric("Plus faible contenu CO2", value_text("lowest_co2_kg_per_kwh", row["lowest_co2_kg_per_kwh"]))
+    label = row["ecoreseau_label"] or "aucun"
+    if row["ecoreseau_label_basis"] == "epci":
+        label += " (EPCI)"   # the weaker claim says so on its face, not only in the help
+    heat[3].metric("Label Écoréseau 2025", label, help=label_basis_text(row["ecoreseau_label_basis"]))
+    lengths = st.columns(2)
+    if row["heat_network_length_km"] is None:
+        lengths[0].metric("Longueur dans la commune", "inconnue", help=energy.LENGTH_UNKNOWN_WHY)
+        lengths[1].metric("Périmètre de développement prioritaire", "inconnu",
+                          help="Les périmètres viennent des tracés de France Chaleur Urbaine.")
+        st.caption(f"Longueur inconnue : {energy.LENGTH_UNKNOWN_WHY}.")
+    else:
+        lengths[0].metric("Longueur dans la commune",
+                          value_text("heat_network_length_km", row["heat_network_length_km"]),
+                          help=f"Rang dans le département : {rank_text(ranks.get('heat_network_length_km'))}")
+        lengths[1].metric("Périmètre de développement prioritaire", yes_no(row["in_priority_perimeter"]))
+    if row["heat_networks"]:
+        rows = [{"Réseau": n["name"] or "réseau sans nom", "Identifiant SNCU": n["sncu_id"] or "—",
+                 "Type": "froid" if n.get("kind") == "cold" else "chaleur",
+                 "Taux EnR&R": number(n["renewable_share_pct"], 1, "%") if n.get("kind") != "cold" else "sans objet",
+                 "Contenu CO2": number(n["co2_kg_per_kwh"], 3, "kg/kWh"),
+                 "Longueur dans la commune": number(n["length_in_commune_km"], 2, "km") if n["has_trace"]
+                 else "inconnue (sans tracé)"} for n in row["heat_networks"]]
+        for scope, label in (("departement", "Médiane des réseaux de chaleur du département"),
+                             ("national", "Médiane nationale des réseaux de chaleur")):
+            median = medians[scope]
+            rows.append({"Réseau": f"{label} ({number(median['networks'])} réseaux)", "Identifiant SNCU": "",
+                         "Type": "repère", "Taux EnR&R": number(median["renewable_share_pct"], 1, "%"),
+                         "Contenu CO2": number(median["co2_kg_per_kwh"], 3, "kg/kWh"),
+                         "Longueur dans la commune": ""})
+        st.dataframe(pd.DataFrame(rows), hide_index=True)
+        st.caption("Valeurs réglementaires de l'arrêté DPE 2026 (contenu CO2 de l'énergie livrée, taux "
+                   "d'énergies renouvelables et de récupération), publiées par France Chaleur Urbaine ; "
+                   "réseaux rattachés à la commune par la localisation que l'arrêté leur donne.")
+    show_renewable_measure(measure)
+
+
+def show_renewable_measure(measure: dict) -> None:
+    """Pact measure 3 (100 % renewable and local energy) beside the commune's networks."""
+    title = measure["title"] or "intitulé non vérifié"
+    commitments = measure["commitments"]
+    if commitments:
+        said = " ; ".join(f"{c['campaign_code']} : {number(c['signature_count'])} liste(s) engagée(s), "
+                          f"suivi « {pact.status_label(c['status'])} »" for c in commitments)
+    else:
+        said = "aucun engagement connu de la commune sur cette mesure"
+    st.info(f"Pacte pour la Transition, mesure {measure['number']} : {title} — {said}.")
 
 
 def _commissioning_trend(points: list[dict], trend: pact.TrendReference, data_date: date | None) -> None:

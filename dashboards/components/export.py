@@ -13,6 +13,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from observatory import energy, exports, sheet
+from observatory.councils import commune_council
 from observatory.exports import csv_bytes, geojson_bytes, points_collection
 
 CSV_MIME = "text/csv"
@@ -23,6 +24,12 @@ PROFILE_COLUMNS = {"insee_code": "Code Insee", "name": "Nom", "population": "Pop
                    "departement": "Département", "region_code": "Code région", "region": "Région",
                    "epci_siren": "Siren de l'EPCI", "epci": "EPCI", "lon": "Longitude du centre",
                    "lat": "Latitude du centre"}
+# The council elected in 2026 and the town hall (observatory.commune_council), same file.
+COUNCIL_COLUMNS = {"mayor_name": "Maire", "mayor_since": "Maire depuis le",
+                   "councillors": "Conseillers municipaux", "women_share_pct": "Part des femmes au conseil (%)",
+                   "mandate_start": "Début du mandat 2026", "mairie_address": "Adresse de la mairie",
+                   "mairie_phone": "Téléphone de la mairie", "mairie_email": "Courriel de la mairie",
+                   "mairie_website": "Site de la mairie"}
 GEOJSON_MIME = "application/geo+json"
 # French headers of the views' columns, for the CSV files people open in a spreadsheet
 # (GeoJSON keeps the identifiers: it is read by programs, QGIS among them).
@@ -68,9 +75,11 @@ def offer_geojson(collection: dict, file_stem: str, *, key: str, what: str) -> N
                        on_click="ignore", icon=":material/map:", disabled=not collection["features"])
 
 
-def profile_table(profile: dict) -> pd.DataFrame:
-    """The commune's identity as a one-row table with French headers."""
-    return pd.DataFrame([{label: profile[key] for key, label in PROFILE_COLUMNS.items()}])
+def profile_table(profile: dict, council: dict | None = None) -> pd.DataFrame:
+    """The commune's identity, and its council when known, as a one-row table with French headers."""
+    row = {label: profile[key] for key, label in PROFILE_COLUMNS.items()}
+    row.update({label: (council or {}).get(key) for key, label in COUNCIL_COLUMNS.items()})
+    return pd.DataFrame([row])
 
 
 def _sheet_html(engine: sa.Engine, insee_code: str) -> bytes:
@@ -87,8 +96,9 @@ def offer_commune_downloads(engine: sa.Engine, profile: dict) -> None:
         contour = exports.commune_contour(conn, code)
         points = (exports.commune_charging_points(conn, code)
                   if exports.view_exists(conn, "charging_point") else None)
+        council = commune_council(conn, code)
     with st.container(horizontal=True):
-        offer_table(profile_table(profile), f"commune-{code}", key="export-commune", what="la fiche")
+        offer_table(profile_table(profile, council), f"commune-{code}", key="export-commune", what="la fiche")
         offer_geojson(contour, f"contour-{code}", key="export-contour", what="le contour")
         if points is not None:
             offer_geojson(points, f"points-de-recharge-{code}", key="export-charging-points",

@@ -12,6 +12,7 @@ from dashboards.format import number
 from geodata.sources.pacte.campaigns import CAMPAIGN_BY_CODE
 from geodata.sources.pacte.reader import COMMITMENT_LABELS
 from observatory import pact
+from observatory.councils import mandate_start
 
 MISSING_TITLE = "titre non vérifié"
 
@@ -32,7 +33,7 @@ def show_pact_panel(engine: sa.Engine, insee_code: str, today: date | None = Non
         timeline = pact.follow_up_timeline(conn, insee_code=insee_code)
         evidence = {}
         for campaign in commitments["campaign_code"].unique():
-            start = CAMPAIGN_BY_CODE[campaign].mandate_start if campaign in CAMPAIGN_BY_CODE else today
+            start = mandate_start(conn, insee_code, CAMPAIGN_BY_CODE[campaign]) if campaign in CAMPAIGN_BY_CODE else today
             evidence[campaign] = pact.measured_evidence(conn, insee_code, start)
     st.subheader("Pacte pour la Transition")
     if signatures.empty:

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from dashboards.components.compare import commune_label, commune_search
+from dashboards.components.council import show_council
 from dashboards.components.energy_panel import show_energy_panel
 from dashboards.components.export import offer_commune_downloads
 from dashboards.components.pact_panel import show_pact_panel
@@ -68,6 +69,8 @@ with drawing:
                         height=CONTOUR_MAP_HEIGHT, key="commune-contour")
     else:
         st.warning(f"Pas de contour pour cette commune : {profile['missing_geometry_reason']}")
+
+show_council(engine(), profile["insee_code"])
 
 offer_commune_downloads(engine(), profile)
 

@@ -5,13 +5,15 @@ server), coloured by the chosen indicator; the values themselves come from the d
 for the summary, the top ten and the export.
 """
 import pandas as pd
+import pydeck as pdk
 import streamlit as st
 
 from dashboards.components.energy_panel import show_potential, warn_heat_layer_unavailable, value_text
 from dashboards.components.export import offer_table
 from dashboards.components.national_map import show_national_map
-from dashboards.data import engine
+from dashboards.data import engine, tiles_url
 from dashboards.format import number
+from dashboards.maps import FRANCE_VIEW, background_layers, offline_deck, swatches_html, view_around
 from observatory import energy
 
 GROUPS = {"recharge": "Recharge", "chaleur": "Réseaux de chaleur", "potentiel": "Potentiel"}
@@ -31,7 +33,104 @@ def national_frame(key: str) -> pd.DataFrame:
 def national_context() -> dict:
     with engine().connect() as conn:
         return {"status": energy.heat_layer_status(conn), "figures": energy.national_figures(conn),
-                "labels": energy.ecoreseau_labels(conn)}
+                "labels": energy.ecoreseau_labels(conn), "unattached": energy.arrete_unattached(conn)}
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def arrete_frame() -> pd.DataFrame:
+    with engine().connect() as conn:
+        return pd.DataFrame(energy.arrete_networks(conn))
+
+
+# EnR&R classes of the heat-network layer (%), and the colour of cold networks.
+RATE_CLASSES = [(0, 25, "moins de 25 %", (215, 48, 39)), (25, 50, "25 à 50 %", (252, 141, 89)),
+                (50, 75, "50 à 75 %", (145, 207, 96)), (75, 100.01, "75 % et plus", (26, 152, 80))]
+COLD_RGB = (69, 117, 180)
+KIND_LABELS = {"heat": "chaleur", "cold": "froid"}
+REASON_LABELS = {"ambiguous_locality": "localité ambiguë", "intercommunality": "intercommunalité, pas une commune",
+                 "unknown_locality": "localité inconnue"}
+
+
+def rate_colour(kind: str, rate: float | None) -> list[int]:
+    if kind == "cold" or rate is None:
+        return list(COLD_RGB)
+    return list(next(colour for low, high, _, colour in RATE_CLASSES if low <= rate < high))
+
+
+def show_arrete_networks(frame: pd.DataFrame, unattached: list[dict]) -> None:
+    """The national layer (one mark per network at its commune, coloured by EnR&R rate), the
+    filters, the sortable table and the networks no commune could be given to."""
+    attached = frame["insee_codes"].map(len) > 0
+    served = len({code for codes in frame["insee_codes"] for code in codes})
+    figures = st.columns(4)
+    figures[0].metric("Réseaux dans l'arrêté", number(len(frame)),
+                      help=f"{number(int((frame['kind'] == 'heat').sum()))} de chaleur, "
+                           f"{number(int((frame['kind'] == 'cold').sum()))} de froid")
+    figures[1].metric("Rattachés à leur commune", number(int(attached.sum())))
+    figures[2].metric("Communes desservies", number(served))
+    figures[3].metric("Non rattachés (jamais devinés)", number(len(unattached)))
+
+    filters = st.columns([2, 1, 2])
+    departements = sorted(frame["commune_departement_code"].dropna().unique())
+    departement = filters[0].selectbox("Département", ["Tous", *departements], key="heat-departement")
+    kinds = filters[1].multiselect("Type", ["heat", "cold"], default=["heat", "cold"], key="heat-kind",
+                                   format_func=KIND_LABELS.get)
+    low, high = filters[2].slider("Taux EnR&R (%) des réseaux de chaleur", 0, 100, (0, 100), key="heat-rate")
+    shown = frame[frame["kind"].isin(kinds)]
+    if departement != "Tous":
+        shown = shown[shown["commune_departement_code"] == departement]
+    rate = shown["renewable_share_pct"]
+    shown = shown[(shown["kind"] == "cold") | rate.between(low, high)]
+
+    placed = shown[shown["longitude"].notna()].assign(
+        colour=lambda f: [rate_colour(k, r) for k, r in zip(f["kind"], f["renewable_share_pct"])],
+        rate_text=lambda f: [number(r, 1, "%") if k == "heat" else "réseau de froid"
+                             for k, r in zip(f["kind"], f["renewable_share_pct"])],
+        co2_text=lambda f: [number(v, 3, "kg CO2/kWh") for v in f["co2_kg_per_kwh"]],
+        communes_text=lambda f: [", ".join(c) for c in f["communes"]])
+    if departement != "Tous" and not placed.empty:
+        view = view_around(placed["longitude"].min(), placed["latitude"].min(), placed["longitude"].max(),
+                           placed["latitude"].max(), width_px=900, height_px=480)
+    else:
+        view = FRANCE_VIEW
+    st.pydeck_chart(offline_deck(
+        layers=[*background_layers(tiles_url()),
+                pdk.Layer("ScatterplotLayer", data=placed[["sncu_id", "name", "longitude", "latitude", "colour",
+                                                           "rate_text", "co2_text", "communes_text"]],
+                          id="heat-networks-arrete", get_position="[longitude, latitude]", get_fill_color="colour",
+                          radius_min_pixels=5, radius_max_pixels=12, get_radius=2500, pickable=True,
+                          stroked=True, get_line_color=[40, 40, 40], line_width_min_pixels=1)],
+        initial_view_state=view,
+        tooltip={"html": "<b>{name}</b> ({sncu_id})<br/>{communes_text}<br/>EnR&R : {rate_text}<br/>{co2_text}"}),
+        height=480, key="heat-arrete-map")
+    st.markdown(swatches_html([(colour, label) for _, _, label, colour in RATE_CLASSES]
+                              + [(COLD_RGB, "réseau de froid")], "Taux EnR&R du réseau"), unsafe_allow_html=True)
+    st.caption("Un point par réseau, au centre de sa commune (au milieu de ses communes quand il en dessert "
+               "plusieurs) : l'arrêté ne donne pas de tracé.")
+
+    table = pd.DataFrame({
+        "Réseau": shown["name"], "Identifiant SNCU": shown["sncu_id"], "Type": shown["kind"].map(KIND_LABELS),
+        "Communes": [", ".join(c) or "non rattaché" for c in shown["communes"]],
+        "Département": shown["commune_departement_code"], "Taux EnR&R (%)": shown["renewable_share_pct"],
+        "Contenu CO2 (kg/kWh)": shown["co2_kg_per_kwh"], "CO2 en cycle de vie (kg/kWh)": shown["co2_lca_kg_per_kwh"],
+        "Année de référence": [str(int(y)) if pd.notna(y) else "moyenne pluriannuelle" for y in shown["reference_year"]],
+        "Label Écoréseau": shown["ecoreseau_label"].fillna("")})
+    st.markdown(f"**{number(len(table))} réseaux** (cliquez sur un en-tête pour trier)")
+    st.dataframe(table, hide_index=True, height=360, column_config={
+        "Taux EnR&R (%)": st.column_config.NumberColumn(format="%.1f"),
+        "Contenu CO2 (kg/kWh)": st.column_config.NumberColumn(format="%.3f"),
+        "CO2 en cycle de vie (kg/kWh)": st.column_config.NumberColumn(format="%.3f")})
+    offer_table(shown.drop(columns=["insee_codes"]).assign(communes=[", ".join(c) for c in shown["communes"]]),
+                "reseaux-arrete-dpe-2026", key="export-heat-arrete", what="les réseaux", lon="longitude",
+                lat="latitude")
+    st.caption(f"Source : {energy.FCU_ARRETE}.")
+    if unattached:
+        with st.expander(f"Réseaux non rattachés à une commune ({number(len(unattached))}) : localité "
+                         "ambiguë ou qui n'est pas une commune, jamais devinée"):
+            st.dataframe(pd.DataFrame([{
+                "Identifiant SNCU": u["sncu_id"], "Réseau": u["name"], "Localisation publiée": u["locality"],
+                "Motif": REASON_LABELS.get(u["reason"], u["reason"]), "Détail": u["detail"]} for u in unattached]),
+                hide_index=True)
 
 
 st.title("Énergie")
@@ -40,9 +139,9 @@ st.caption("Recharge des véhicules électriques et réseaux de chaleur, commune
 context = national_context()
 status = context["status"]
 if not status["available"]:
-    warn_heat_layer_unavailable(status, "Aucun réseau n'est dessiné, et les indicateurs « réseau de "
-                                        "chaleur » des communes sont inconnus, pas nuls. Les labels, "
-                                        "potentiels et chiffres nationaux ci-dessous sont, eux, chargés.")
+    warn_heat_layer_unavailable(status, "Les réseaux de l'arrêté DPE 2026 sont montrés au centre de leur "
+                                        "commune, sans tracé ; la longueur des réseaux dans chaque commune "
+                                        "et les périmètres de développement prioritaire restent inconnus.")
 
 key = st.selectbox("Indicateur", MAPPED, key="energy-indicator",
                    format_func=lambda k: f"{GROUPS[energy.INDICATORS[k].group]} · {energy.INDICATORS[k].label}")
@@ -74,6 +173,13 @@ if key in energy.SCORE_COLUMNS or key == "energy_commons_potential":
     st.subheader("Méthode du potentiel de communs énergétiques")
     st.dataframe(pd.DataFrame([{"Composante": energy.INDICATORS[k].label, "Méthode": energy.COMPONENT_METHODS[k]}
                                for k in (*energy.SCORE_COLUMNS, "energy_commons_potential")]), hide_index=True)
+
+st.subheader("Réseaux de chaleur et de froid de l'arrêté DPE 2026")
+networks = arrete_frame()
+if networks.empty:
+    st.info("L'arrêté DPE 2026 n'est pas encore chargé : matérialisez l'actif Dagster `heat_networks_arrete`.")
+else:
+    show_arrete_networks(networks, context["unattached"])
 
 st.subheader("Réseaux de chaleur : chiffres nationaux")
 figures = context["figures"]

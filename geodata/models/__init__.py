@@ -1,6 +1,7 @@
 """All tables of the `core` schema; importing this module registers them on `Base.metadata`."""
 from geodata.models.base import CORE_SCHEMA, DISPLAY_SRID, STORAGE_SRID, VIEW_SCHEMA, Base
 from geodata.models.charging import ChargingPoint
+from geodata.models.council import CommuneCouncil
 from geodata.models.collectif import (
     AuditLog,
     Collectif,
@@ -19,6 +20,8 @@ from geodata.models.heat import (
     HeatDepartementSummary,
     HeatNationalFigure,
     HeatNetwork,
+    HeatNetworkArrete,
+    HeatNetworkCommune,
     HeatPotentialDepartement,
     SourceAvailability,
 )
@@ -50,7 +53,8 @@ __all__ = [
     "PactCampaign", "PactCommitment", "PactFollowUp", "PactImportRun", "PactMeasure",
     "PactReviewRow", "PactSignature",
     "CommuneEnergy", "EcoreseauLabel", "HeatArea", "HeatDepartementSummary", "HeatNationalFigure",
-    "HeatNetwork", "HeatPotentialDepartement", "SourceAvailability",
+    "HeatNetwork", "HeatNetworkArrete", "HeatNetworkCommune", "HeatPotentialDepartement",
+    "SourceAvailability", "CommuneCouncil",
     "AuditLog", "Collectif", "CollectifCommune", "CollectifUpload", "FollowUpEntry", "Invitation",
     "LoginFailure", "Member", "MemberSession",
 ]

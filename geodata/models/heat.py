@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from geoalchemy2 import Geometry
-from sqlalchemy import Boolean, DateTime, Float, Integer, String, Text, func
+from sqlalchemy import Boolean, DateTime, Float, Integer, String, Text, false, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -38,6 +38,36 @@ class HeatNetwork(Base):
     has_trace: Mapped[bool] = mapped_column(Boolean)
     geom = mapped_column(Geometry("GEOMETRY", srid=STORAGE_SRID, spatial_index=True), nullable=False)
     geom_display = mapped_column(Geometry("GEOMETRY", srid=DISPLAY_SRID, spatial_index=False), nullable=False)
+
+
+class HeatNetworkArrete(Base):
+    """A heat or cold network of the arrêté DPE 2026: its regulatory values, and its locality
+    as published (the communes it serves are in `heat_network_commune`)."""
+
+    __tablename__ = "heat_network_arrete"
+    sncu_id: Mapped[str] = mapped_column(SNCU_ID, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    name_truncated: Mapped[bool] = mapped_column(Boolean)
+    locality: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(8))            # heat or cold
+    departement_code: Mapped[str] = mapped_column(String(3))
+    co2_kg_per_kwh: Mapped[float] = mapped_column(Float)
+    co2_lca_kg_per_kwh: Mapped[float] = mapped_column(Float)
+    renewable_share_pct: Mapped[float | None] = mapped_column(Float)
+    reference_year: Mapped[int | None] = mapped_column(Integer)   # NULL: a multi-year mean
+    vintage: Mapped[str] = mapped_column(String(4))
+
+
+class HeatNetworkCommune(Base):
+    """A current commune a network of the arrêté serves, and how its locality was matched."""
+
+    __tablename__ = "heat_network_commune"
+    sncu_id: Mapped[str] = mapped_column(SNCU_ID, primary_key=True)
+    insee_code: Mapped[str] = mapped_column(INSEE_CODE, primary_key=True, index=True)
+    match_method: Mapped[str] = mapped_column(String(24))
+    matched_name: Mapped[str] = mapped_column(Text)
+    score: Mapped[float] = mapped_column(Float)
+    from_list: Mapped[bool] = mapped_column(Boolean)
 
 
 class HeatArea(Base):
@@ -141,6 +171,7 @@ class CommuneEnergy(Base):
     nearest_fast_charger_km: Mapped[float | None] = mapped_column(Float)
     points_by_year: Mapped[dict] = mapped_column(JSONB)
     heat_layer_available: Mapped[bool] = mapped_column(Boolean)
+    heat_arrete_loaded: Mapped[bool] = mapped_column(Boolean, server_default=false())
     heat_network_present: Mapped[bool | None] = mapped_column(Boolean)
     heat_network_count: Mapped[int | None] = mapped_column(Integer)
     heat_network_length_km: Mapped[float | None] = mapped_column(Float)
@@ -164,4 +195,5 @@ class CommuneEnergy(Base):
 
 
 __all__ = ["CommuneEnergy", "EcoreseauLabel", "HeatArea", "HeatDepartementSummary",
-           "HeatNationalFigure", "HeatNetwork", "HeatPotentialDepartement", "SourceAvailability"]
+           "HeatNationalFigure", "HeatNetwork", "HeatNetworkArrete", "HeatNetworkCommune",
+           "HeatPotentialDepartement", "SourceAvailability"]

@@ -1,13 +1,17 @@
 """France Chaleur Urbaine: the monthly archive of traces, the labels, potentials and figures."""
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from geodata.sources.fetch import Fetched, SourceError
-from geodata.sources.heat import load, sources as fcu
+from geodata.sources.heat import arrete, load, sources as fcu
 from geodata.sources.heat.reader import FcuArchiveError
+from observatory.heat_localities import LocalityMatcher, attach_networks
+from observatory.reconciliation import reference_from_db
+from pipelines.metadata import markdown_table
 from pipelines.reference.assets import communes
 from pipelines.resources import PostGIS, Sources
 
@@ -93,3 +97,33 @@ def heat_national_figures(context: AssetExecutionContext, postgis: PostGIS, sour
         report = load.load_national_figures(conn, sources.fetch(fcu.KEY_FIGURES),
                                             sources.fetch(fcu.STATS_NATIONAL))
     return MaterializeResult(metadata=report.as_metadata())
+
+@asset(group_name=GROUP, deps=[communes],
+       description="Réseaux de chaleur et de froid de l'arrêté DPE 2026 (valeurs réglementaires, "
+                   "core.heat_network_arrete) et les communes actuelles que chacun dessert d'après sa "
+                   "localisation (core.heat_network_commune); localisations non reconnues en quarantaine")
+def heat_networks_arrete(context: AssetExecutionContext, postgis: PostGIS, sources: Sources) -> MaterializeResult:
+    fetched = sources.fetch(fcu.ARRETE_DPE_2026)
+    parsed = arrete.read_arrete(fetched.path)
+    with postgis.connect() as conn:
+        attachments, unattached = attach_networks(LocalityMatcher(reference_from_db(conn)), parsed.networks)
+        networks, communes_report = load.load_arrete(conn, fetched, parsed, attachments, unattached)
+        communes_served = conn.execute("SELECT count(DISTINCT insee_code) FROM core.heat_network_commune"
+                                       ).fetchone()[0]
+    attached = len(parsed.networks) - len(unattached)
+    context.log.info(f"{networks.rows_loaded} networks, {attached} attached to {communes_served} communes, "
+                     f"{len(unattached)} quarantined: {communes_report.quarantine_by_reason()}")
+    return MaterializeResult(metadata={
+        **networks.as_metadata(),
+        "heat_networks": sum(n.kind == "heat" for n in parsed.networks),
+        "cold_networks": sum(n.kind == "cold" for n in parsed.networks),
+        "networks_attached": attached,
+        "attached_share_pct": round(100.0 * attached / max(len(parsed.networks), 1), 2),
+        "attachments": communes_report.rows_loaded,
+        "communes_with_a_network": communes_served,
+        "match_methods": MetadataValue.json(dict(sorted(Counter(a[2] for a in attachments).items()))),
+        "localities_quarantined_by_reason": MetadataValue.json(communes_report.quarantine_by_reason()),
+        "localities_quarantined": markdown_table(
+            ("SNCU", "localisation", "motif", "détail"),
+            [(r.row_ref, r.payload["localisation"], r.reason, r.detail) for r in unattached]),
+    })

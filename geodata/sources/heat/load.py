@@ -8,9 +8,9 @@ from pathlib import Path
 
 import psycopg
 
-from geodata.load import LoadReport, count_check, publish
+from geodata.load import LoadReport, Rejected, count_check, publish
 from geodata.sources.fetch import Fetched, SourceError, fetch
-from geodata.sources.heat import reader
+from geodata.sources.heat import arrete, reader
 from geodata.sources.heat.sources import FCU_ARCHIVE, LABELS
 
 NETWORK_SOURCE = "fcu-heat-network"
@@ -167,3 +167,42 @@ def load_national_figures(conn: psycopg.Connection, key_figures: Fetched, nation
         ("key", "varchar(48)"), ("label", "text"), ("value", "float8"), ("unit", "varchar(16)"),
         ("published_as", "text"), ("source", "text")], rows=rows)
     return report
+
+
+ARRETE_SOURCE = "fcu-arrete-dpe-2026"
+ARRETE_STAGING = [("sncu_id", "varchar(8)"), ("name", "text"), ("locality", "text"), ("kind", "varchar(8)"),
+                  ("departement_code", "varchar(3)"), ("co2_kg_per_kwh", "float8"),
+                  ("co2_lca_kg_per_kwh", "float8"), ("renewable_share_pct", "float8"),
+                  ("reference_year", "integer"), ("name_truncated", "boolean"), ("vintage", "varchar(4)")]
+ATTACHMENT_STAGING = [("sncu_id", "varchar(8)"), ("insee_code", "varchar(5)"), ("match_method", "varchar(24)"),
+                      ("matched_name", "text"), ("score", "float8"), ("from_list", "boolean")]
+
+
+def load_arrete(conn: psycopg.Connection, fetched: Fetched, parsed: arrete.ArreteFile,
+                attachments: list[tuple], unattached: list[Rejected]) -> tuple[LoadReport, LoadReport]:
+    """Replace core.heat_network_arrete (every readable network) and core.heat_network_commune.
+
+    `attachments` are (sncu_id, insee_code, method, matched name, score, from list) rows;
+    `unattached` the networks whose locality names no commune for sure: they are published
+    (their values are the arrêté's) but attached to no commune, and quarantined with their
+    reason under the source `fcu-arrete-dpe-2026-communes`.
+    """
+    report = LoadReport.for_fetched(ARRETE_SOURCE, "heat_network_arrete", fetched,
+                                    rows_read=parsed.rows_read, rows_duplicate=parsed.rows_duplicate,
+                                    rejected=parsed.rejected)
+    publish(conn, report, staging_columns=ARRETE_STAGING,
+            rows=((*n.as_tuple(), fetched.source.vintage) for n in parsed.networks),
+            insert_select="SELECT sncu_id, name, name_truncated, locality, kind, departement_code, "
+                          "co2_kg_per_kwh, co2_lca_kg_per_kwh, renewable_share_pct, reference_year, vintage "
+                          "FROM staging",
+            checks=[count_check("SELECT count(*) FROM staging s WHERE NOT EXISTS (SELECT 1 FROM "
+                                "core.departement d WHERE d.code = s.departement_code) "
+                                "AND s.departement_code <> '20'",
+                                "{count} networks name a département absent from the COG")])
+    attached = LoadReport.for_fetched(f"{ARRETE_SOURCE}-communes", "heat_network_commune", fetched,
+                                      rows_read=len(parsed.networks), rejected=unattached)
+    publish(conn, attached, staging_columns=ATTACHMENT_STAGING, rows=attachments,
+            checks=[count_check("SELECT count(*) FROM staging s WHERE NOT EXISTS (SELECT 1 FROM "
+                                "core.commune c WHERE c.insee_code = s.insee_code)",
+                                "{count} attachments name no current commune")])
+    return report, attached

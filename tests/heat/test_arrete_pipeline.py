@@ -1,0 +1,93 @@
+"""The arrêté DPE 2026 through its Dagster asset, on the real database and mirror: tables, public
+views, quarantine, Écoréseau joins and the commune indicators it makes known."""
+from __future__ import annotations
+
+import psycopg
+import pytest
+from dagster import materialize
+
+from geodata.sources.heat import load
+from pipelines.energy import assets as energy_assets
+from pipelines.energy import checks as energy_checks
+from pipelines.heat import assets as heat_assets
+from pipelines.heat import checks as heat_checks
+from pipelines.resources import PostGIS, Sources
+
+
+@pytest.fixture(scope="module")
+def arrete_run(reference_db, mirror):
+    result = materialize(
+        [heat_assets.fcu_opendata_archive, heat_assets.heat_networks, heat_assets.ecoreseau_labels,
+         heat_assets.heat_potential, heat_assets.heat_networks_arrete, energy_assets.commune_energy,
+         heat_checks.arrete_networks_attached, heat_checks.laureates_in_arrete, energy_checks.one_row_per_commune],
+        resources={"postgis": PostGIS(database_url=reference_db), "sources": Sources(mirror=str(mirror))},
+        raise_on_error=True)
+    assert result.success
+    return result
+
+
+def test_asset_metadata_and_checks(arrete_run):
+    metadata = {e.asset_key.to_user_string(): e.step_materialization_data.materialization.metadata
+                for e in arrete_run.get_asset_materialization_events()}
+    arrete = {key: value.value for key, value in metadata["heat_networks_arrete"].items()}
+    assert (arrete["rows_read"], arrete["rows_loaded"], arrete["rows_quarantined"]) == (1086, 1086, 0)
+    assert (arrete["heat_networks"], arrete["cold_networks"]) == (1039, 47)
+    assert arrete["networks_attached"] == 1084 and arrete["attached_share_pct"] == 99.82
+    assert arrete["communes_with_a_network"] == 861 and arrete["attachments"] == 1087
+    assert arrete["localities_quarantined_by_reason"] == {"ambiguous_locality": 1, "intercommunality": 1}
+    assert "SAINT MEDARD" in arrete["localities_quarantined"] and "METROPOLE DE LYON" in arrete["localities_quarantined"]
+    energy = {key: value.value for key, value in metadata["commune_energy"].items()}
+    assert energy["heat_layer_available"] is False and energy["heat_arrete_loaded"] is True
+    assert energy["communes_with_heat_network"] > 800
+    checks = {c.check_name: c for c in arrete_run.get_asset_check_evaluations()}
+    assert all(check.passed for check in checks.values()), {n: c.metadata for n, c in checks.items()}
+    assert checks["laureates_in_arrete"].metadata["in_arrete"].value == 137
+    assert checks["laureates_in_arrete"].metadata["with_communes"].value == 136
+
+
+def test_public_views(arrete_run, reference_db):
+    with psycopg.connect(reference_db) as conn:
+        networks, in_arrete, with_trace = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE in_arrete), count(*) FILTER (WHERE has_trace) "
+            "FROM observatory.heat_network").fetchone()
+        assert (networks, in_arrete, with_trace) == (1086, 1086, 0)   # no traces in the mirror
+        belley = conn.execute(
+            """SELECT name, kind, locality, insee_codes, co2_kg_per_kwh, co2_lca_kg_per_kwh, renewable_share_pct,
+                      reference_year, values_source, trace_id FROM observatory.heat_network WHERE sncu_id = '0106C'"""
+        ).fetchone()
+        assert belley == ("BELENA", "heat", "BELLEY", ["01034"], 0.016, 0.041, 94.0, None, "arrêté DPE 2026", None)
+        tours = conn.execute("""SELECT insee_code, commune_name, match_method, matched_name, from_list
+                                FROM observatory.heat_network_commune WHERE sncu_id = '3712C' ORDER BY 1""").fetchall()
+        assert tours == [("37195", "La Riche", "exact", "LA RICHE", True), ("37261", "Tours", "exact", "TOURS", True)]
+        quarantined = conn.execute("SELECT row_ref, reason FROM observatory.quarantined_row WHERE source = %s "
+                                   "ORDER BY 1", (f"{load.ARRETE_SOURCE}-communes",)).fetchall()
+        assert quarantined == [("3328C", "ambiguous_locality"), ("6930C", "intercommunality")]
+        # Écoréseau laureates reach their network's communes by the SNCU id.
+        bourg = conn.execute("""SELECT arrete_network_name, served_insee_codes FROM observatory.ecoreseau_label
+                                WHERE sncu_id = '0108C'""").fetchone()
+        assert bourg[1] == ["01053"] and bourg[0]
+        granted = conn.execute("SELECT count(*) FROM information_schema.role_table_grants WHERE grantee = "
+                               "'observatory_reader' AND table_schema = 'observatory' AND table_name IN "
+                               "('heat_network', 'heat_network_commune', 'ecoreseau_label')").fetchone()[0]
+        assert granted == 3
+
+
+def test_commune_indicators_known_from_the_arrete(arrete_run, reference_db):
+    with psycopg.connect(reference_db) as conn:
+        lille = conn.execute(
+            """SELECT heat_network_present, heat_network_count, best_renewable_share_pct, lowest_co2_kg_per_kwh,
+                      heat_network_length_km, heat_arrete_loaded, heat_layer_available, score_heat_network,
+                      ecoreseau_label_basis, jsonb_array_length(heat_networks)
+               FROM observatory.commune_energy WHERE insee_code = '59350'""").fetchone()
+        assert lille[:6] == (True, 3, 65.8, 0.086, None, True)   # length unknown without traces
+        assert lille[6] is False and lille[7] == 100 and lille[9] == 3
+        assert "network_serving" in lille[8]
+        # A commune the arrêté lists no network for: known "no", not unknown.
+        none = conn.execute("""SELECT heat_network_present, heat_network_count, heat_networks, score_heat_network
+                               FROM observatory.commune_energy WHERE insee_code = '01001'""").fetchone()
+        assert none == (False, 0, [], 0)
+        # A cold network is listed, but counts and rates are of heat networks.
+        cold = conn.execute("""SELECT e.heat_networks FROM observatory.commune_energy e
+                               JOIN observatory.heat_network_commune hc USING (insee_code)
+                               WHERE hc.sncu_id = '0608F'""").fetchone()[0]
+        assert {n["sncu_id"]: n["kind"] for n in cold} == {"0608C": "heat", "0608F": "cold"}
