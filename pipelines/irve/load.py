@@ -11,7 +11,7 @@ import pyarrow as pa
 from geodata.conventions import STORAGE_SRID
 from geodata.load import LoadReport, publish
 from geodata.sources.fetch import Fetched
-from geodata.sources.irve.reader import IrveRead, read_irve
+from geodata.sources.irve.reader import IrveRead, read_irve, reading_day
 from observatory.attribution import Attribution, Located, declared_code_agreement, locate
 
 SOURCE = "irve-statique"
@@ -65,7 +65,7 @@ def load_charging_points(conn: psycopg.Connection, data: Fetched, schema: Fetche
     """Read, validate, attribute and publish, in one transaction."""
     timings = {}
     started = time.perf_counter()
-    read = read_irve(data.path, schema.path)
+    read = read_irve(data.path, schema.path, today=reading_day(data.source.vintage))
     timings["read_validate"] = time.perf_counter() - started
     report = LoadReport.for_fetched(SOURCE, "charging_point", data, rows_read=read.rows_read,
                                     rows_repaired=read.rows_repaired, rows_duplicate=read.rows_duplicate,

@@ -34,8 +34,10 @@ def test_assets_materialise_and_checks_pass(published_then_removed: str, mirror)
     assert evaluations["rows_accounted"].metadata["rows_read"].value == 149_112
     points = next(m.materialization for m in result.get_asset_materialization_events()
                   if m.asset_key.to_user_string() == "charging_points")
-    assert points.metadata["rows_loaded"].value == 149_018
-    assert points.metadata["quarantine_by_reason"].value == {"outside_france": 92, "zero_coordinates": 2}
+    assert points.metadata["rows_loaded"].value == 148_951
+    assert points.metadata["quarantine_by_reason"].value == {
+        "implausible_date_maj": 3, "implausible_date_mise_en_service": 64, "outside_france": 92,
+        "zero_coordinates": 2}
 
 
 def test_daily_schedule_refreshes_the_points():

@@ -337,6 +337,15 @@ def read_derived(path: Path, schema: TableSchema, *, today: date | None = None) 
     return _clean(frame, as_schema, schema, has_point_ids=False, today=today)
 
 
+def reading_day(vintage: str) -> date:
+    """The day a file's values are judged against: its vintage when it is a date (a dated
+    extract cannot know later commissionings), else today (the daily consolidation)."""
+    try:
+        return date.fromisoformat(vintage)
+    except ValueError:
+        return date.today()
+
+
 def read_irve(path: Path, schema_path: Path, *, today: date | None = None) -> IrveRead:
     """Either layout, told apart by the file itself; `today` (the reading day by default)
     bounds the plausible dates."""
@@ -376,7 +385,7 @@ def _clean(frame: pd.DataFrame, table: pa.Table, schema: TableSchema, *, has_poi
                  for row in table.take(pa.array(rejected_rows, pa.int64())).to_pylist()]
                 if len(rejected_rows) else [])
     # Data rows counted from 1 (the header is not a row).
-    rejected = [Rejected(f"row {i + 1}", reason[i], detail[i], payload)
+    rejected = [Rejected(f"row {i + 1}", reason[i], _with_values(detail[i], frame, i), payload)
                 for i, payload in zip(rejected_rows, payloads)]
     if has_point_ids:
         # Duplicates are looked for among valid rows only; one filter for both.
@@ -410,6 +419,25 @@ def implausible(violations: Violations, frame: pd.DataFrame, table: pa.Table, sc
     for column, field_name in (("commissioned_on", "date_mise_en_service"), ("date_maj", "date_maj")):
         dates = frame[column]
         violations.add(f"implausible_{field_name}", ((dates < first) | (dates > last)).to_numpy(dtype=bool))
+
+
+_PLAUSIBILITY_COLUMNS = {"implausible_puissance_nominale": ("power_kw", f"<= {MAX_POWER_KW:g} kW"),
+                         "implausible_date_mise_en_service": ("commissioned_on", "between"),
+                         "implausible_date_maj": ("date_maj", "between")}
+
+
+def _with_values(detail: str, frame: pd.DataFrame, row: int) -> str:
+    """The detail of a rejected row, with the value and the bound of each implausible field."""
+    notes = []
+    for reason in detail.split(", "):
+        if reason in _PLAUSIBILITY_COLUMNS:
+            column, bound = _PLAUSIBILITY_COLUMNS[reason]
+            value = frame[column].iat[row]
+            if bound == "between":
+                value = value.date().isoformat() if pd.notna(value) else value
+                bound = f"between {FIRST_PLAUSIBLE_DATE.isoformat()} and the file's day"
+            notes.append(f"{reason.removeprefix('implausible_')}={value}, expected {bound}")
+    return f"{detail} ({'; '.join(notes)})" if notes else detail
 
 
 def _duplicates(valid: pd.DataFrame) -> np.ndarray:
