@@ -108,3 +108,20 @@ def commune_profile(conn: sa.Connection, insee_code: str) -> dict | None:
     profile["contour"] = json.loads(geojson) if geojson else None
     profile["former_communes"] = [dict(r._mapping) for r in conn.execute(FORMER, {"code": insee_code})]
     return profile
+
+
+# A code that is no longer a current commune's (merged, associated, delegated): its current
+# commune, and the former commune's name when the reference gives one.
+_SUCCESSOR = sa.text("""
+SELECT f.code, f.kind, f.name AS former_name, c.insee_code, c.name
+FROM observatory.former_commune f JOIN observatory.commune c ON c.insee_code = f.current_insee_code
+WHERE f.code = :code
+ORDER BY f.name IS NULL, f.kind <> 'ancienne' DESC, f.kind
+LIMIT 1
+""")
+
+
+def successor(conn: sa.Connection, code: str) -> dict | None:
+    """The current commune a former code leads to: {code, kind, former_name, insee_code, name}."""
+    row = conn.execute(_SUCCESSOR, {"code": code.strip().upper()}).mappings().first()
+    return dict(row) if row else None

@@ -34,6 +34,11 @@ INDICATOR_COLUMNS = (
     "dept_potential_dwellings_100m", "dept_potential_dwellings_per_1000", *SCORE_COLUMNS,
 )
 
+# The territory a commune's distances are measured within, from its INSEE code: each overseas
+# département or collectivity (97x, 98x), Corsica (2A, 2B), or the mainland.
+TERRITORY = ("(CASE WHEN {code} IS NULL THEN NULL WHEN left({code}, 2) IN ('97', '98') THEN left({code}, 3) "
+             "WHEN left({code}, 2) IN ('2A', '2B') THEN 'corse' ELSE 'metropole' END)")
+
 REFRESH_SQL = f"""
 WITH base AS (
     SELECT c.insee_code, c.name, c.departement_code, c.epci_siren, c.population, b.geom, b.centroid,
@@ -55,11 +60,25 @@ by_year AS (
 nearest_fast AS (
     -- The index finds the nearest point in Lambert-93; the distance is then measured on the
     -- ellipsoid, because Lambert-93 distorts overseas distances (stored in 2154 as well).
-    SELECT b.insee_code,
-           (SELECT ST_Distance(ST_Transform(p.geom, 4326)::geography, ST_Transform(b.centroid, 4326)::geography)
-            FROM core.charging_point p WHERE p.is_fast_dc
-            ORDER BY p.geom <-> b.centroid LIMIT 1) / 1000.0 AS km
-    FROM base b WHERE b.centroid IS NOT NULL),
+    -- Only within the commune's territory (mainland, Corsica, each overseas one): nobody drives
+    -- from Réunion to a charger 8,000 km away. The nearest of all is that one nearly always;
+    -- the others search their own territory, NULL when it has none (not searched: that walk
+    -- would read every point).
+    SELECT insee_code,
+           CASE WHEN first_territory = territory THEN first_km
+                WHEN territory IN (SELECT {TERRITORY.format(code='insee_code')} FROM core.charging_point
+                                   WHERE is_fast_dc) THEN
+               (SELECT ST_Distance(ST_Transform(p.geom, 4326)::geography, ST_Transform(centroid, 4326)::geography)
+                FROM core.charging_point p
+                WHERE p.is_fast_dc AND {TERRITORY.format(code='p.insee_code')} = territory
+                ORDER BY p.geom <-> centroid LIMIT 1) / 1000.0 END AS km
+    FROM (SELECT b.insee_code, b.centroid, {TERRITORY.format(code='b.insee_code')} AS territory,
+                 n.km AS first_km, {TERRITORY.format(code='n.insee_code')} AS first_territory
+          FROM base b CROSS JOIN LATERAL (
+              SELECT p.insee_code, ST_Distance(ST_Transform(p.geom, 4326)::geography,
+                                               ST_Transform(b.centroid, 4326)::geography) / 1000.0 AS km
+              FROM core.charging_point p WHERE p.is_fast_dc ORDER BY p.geom <-> b.centroid LIMIT 1) n
+          WHERE b.centroid IS NOT NULL) AS first_found),
 layer AS (
     SELECT coalesce(bool_or(available), false) AS heat_available,
            EXISTS (SELECT 1 FROM core.heat_network_arrete) AS arrete_loaded
@@ -280,9 +299,9 @@ COMPONENT_METHODS = {
                           "ne sont chargés.",
     "score_heat_potential": "Rang centile (0 à 100) du département pour les logements en chauffage "
                             "collectif gaz ou fioul à moins de 100 m d'un réseau, pour 1 000 habitants.",
-    "energy_commons_potential": "Moyenne simple des composantes disponibles ; components_used dit "
-                                "combien ont été prises en compte (une composante inconnue n'est jamais "
-                                "comptée comme 0).",
+    "energy_commons_potential": "Moyenne simple des composantes disponibles ; le nombre de composantes "
+                                "prises en compte est indiqué à côté du potentiel (une composante inconnue "
+                                "n'est jamais comptée comme 0).",
 }
 
 # The indicators whose rank within the département the commune page shows (higher is better
@@ -290,6 +309,14 @@ COMPONENT_METHODS = {
 RANKED = {"charging_points": True, "points_per_1000_inhabitants": True, "installed_power_kw": True,
           "nearest_fast_charger_km": False, "heat_network_length_km": True,
           "energy_commons_potential": True}
+# Counts of a facility: 0 means the commune has none. Having none is not a rank: a
+# département where no commune has a charging point would otherwise put them all "1re".
+ABSENT_WHEN_ZERO = frozenset({"charging_points", "charging_stations", "points_per_1000_inhabitants",
+                              "installed_power_kw", "fast_dc_points", "heat_network_length_km",
+                              "heat_network_count", "dept_heat_networks", "dept_potential_dwellings_100m",
+                              "dept_potential_dwellings_per_1000"})
+# What a missing distance means for a commune that has a centre: nothing to measure to.
+NO_FAST_CHARGER = "aucun dans le territoire"
 
 
 def national_values(conn: sa.Connection, key: str) -> list[dict]:
@@ -314,11 +341,15 @@ def commune_energy(conn: sa.Connection, insee_code: str) -> dict | None:
 def departement_ranks(conn: sa.Connection, insee_code: str) -> dict[str, tuple[int, int] | None]:
     """(rank, communes ranked) within the commune's département for each RANKED indicator.
 
-    Rank 1 is the best; communes whose value is unknown are not ranked.
+    Rank 1 is the best; communes whose value is unknown, or that have none of the facility
+    (ABSENT_WHEN_ZERO), are not ranked.
     """
+    def ranked(key: str) -> str:
+        return f"{key} IS NOT NULL" + (f" AND {key} > 0" if key in ABSENT_WHEN_ZERO else "")
+
     ranks = ",\n".join(
-        f"CASE WHEN {key} IS NOT NULL THEN rank() OVER (ORDER BY {key} {'DESC' if higher else 'ASC'} "
-        f"NULLS LAST) END AS rank_{key}, count({key}) OVER () AS n_{key}"
+        f"CASE WHEN {ranked(key)} THEN rank() OVER (ORDER BY {key} {'DESC' if higher else 'ASC'} "
+        f"NULLS LAST) END AS rank_{key}, count(*) FILTER (WHERE {ranked(key)}) OVER () AS n_{key}"
         for key, higher in RANKED.items())
     row = conn.execute(sa.text(f"""
         SELECT * FROM (

@@ -1,13 +1,23 @@
 """French number formats (`1 234,5`, units after a narrow space), for the app and the sheet."""
 from __future__ import annotations
 
-import math
-
 NARROW_NBSP = "\u202f"
+# What every page, sheet and export says of a value nobody recorded: never 0, never a dash.
+NOT_RECORDED = "non renseigné"
 
 
-def number(value: float | int | None, decimals: int = 0, unit: str = "", missing: str = "—") -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+def is_missing(value) -> bool:
+    """None, NaN (float or numpy), pandas' NA and NaT."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)   # NaN and NaT are not equal to themselves
+    except TypeError:                 # pandas' NA refuses to be a boolean
+        return True
+
+
+def number(value: float | int | None, decimals: int = 0, unit: str = "", missing: str = NOT_RECORDED) -> str:
+    if is_missing(value):
         return missing
     text = f"{value:,.{decimals}f}".replace(",", NARROW_NBSP).replace(".", ",")
     return f"{text}{NARROW_NBSP}{unit}" if unit else text

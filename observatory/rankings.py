@@ -4,7 +4,8 @@ Rank 1 is the best value (the highest, or the lowest for indicators where less i
 or the highest for neutral ones like population); ties share the best rank ("1, 2, 2, 4").
 The percentile is the share of the ranked communes of the group that the commune equals or
 beats: 100 % for the first, 100/n % for a lone last. Communes without a value are listed but
-not ranked, and never counted as zero.
+not ranked, and never counted as zero; nor are communes with none of a facility (0 charging
+points): having none is no rank, and "1st of 24" for a département without any would lie.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlalchemy as sa
 
-from observatory import energy
+from observatory import energy, pact
 from observatory.peers import PeerGroup
 
 HIGHER, LOWER, NEUTRAL = "higher", "lower", "neutral"
@@ -25,14 +26,23 @@ DIRECTION_LABELS = {HIGHER: "plus la valeur est élevée, meilleur est le rang",
 SOURCES: dict[str, str] = {
     "observatory.commune": "SELECT insee_code, population, density_per_km2 FROM observatory.commune",
     "observatory.commune_energy": "SELECT * FROM observatory.commune_energy",
-    # A commune may have signed in several campaigns: its figures are summed over them.
-    "observatory.commune_pact": """
+    # A commune may have signed in several campaigns: its figures are summed over them (a count
+    # no list recorded is NULL there, so the sum of unknowns stays unknown).
+    "observatory.commune_pact": f"""
         SELECT insee_code, sum(signature_count) AS signature_count,
                sum(measures_committed) AS measures_committed, sum(measures_done) AS measures_done,
                sum(measures_in_progress) AS measures_in_progress,
                sum(measures_abandoned) AS measures_abandoned,
                100.0 * sum(measures_done) / nullif(sum(measures_committed), 0) AS share_done_pct
-        FROM observatory.commune_pact GROUP BY insee_code""",
+        FROM ({pact.COMMUNE_PACT}) p GROUP BY insee_code""",
+}
+
+
+# Where each source's figures come from, as the pages say it (view names stay in the SQL docs).
+SOURCE_LABELS: dict[str, str] = {
+    "observatory.commune": "Insee, code officiel géographique 2026 ; surfaces des contours IGN",
+    "observatory.commune_energy": "calcul de l'observatoire sur l'IRVE (data.gouv.fr) et France Chaleur Urbaine",
+    "observatory.commune_pact": "listes du Pacte pour la Transition importées",
 }
 
 
@@ -46,13 +56,15 @@ class RankableIndicator:
     view: str           # key of SOURCES: the public view the value comes from
     column: str         # column of that source
     theme: str          # French heading to group indicators in pickers and tables
+    absent_when_zero: bool = False   # 0 means the commune has none: listed, not ranked
 
 
 def _energy(key: str, direction: str = HIGHER) -> RankableIndicator:
     indicator = energy.INDICATORS[key]
     theme = {"recharge": "Recharge", "chaleur": "Chaleur", "potentiel": "Potentiel"}[indicator.group]
     return RankableIndicator(f"energy_{key}", indicator.label, indicator.unit, indicator.decimals,
-                             direction, "observatory.commune_energy", key, f"Énergie · {theme}")
+                             direction, "observatory.commune_energy", key, f"Énergie · {theme}",
+                             key in energy.ABSENT_WHEN_ZERO)
 
 
 INDICATORS: dict[str, RankableIndicator] = {i.key: i for i in [
@@ -106,13 +118,15 @@ def indicator_values(conn: sa.Connection, codes: list[str], keys: list[str]) -> 
 
 # -- pure ranking -------------------------------------------------------------------------
 
-def rank_values(values: pd.Series, direction: str) -> pd.DataFrame:
-    """Rank and percentile of each value of `values` (index: INSEE codes); NaN stays unranked."""
+def rank_values(values: pd.Series, direction: str, absent_when_zero: bool = False) -> pd.DataFrame:
+    """Rank and percentile of each value of `values` (index: INSEE codes); NaN stays unranked,
+    and so does 0 when it means the facility is absent."""
     if direction not in DIRECTION_LABELS:
         raise ValueError(f"sens de classement inconnu : {direction}")
     numeric = pd.to_numeric(values, errors="coerce")
-    ranks = numeric.rank(method="min", ascending=direction == LOWER)
-    ranked = int(numeric.notna().sum())
+    rankable = numeric.mask(numeric == 0) if absent_when_zero else numeric
+    ranks = rankable.rank(method="min", ascending=direction == LOWER)
+    ranked = int(rankable.notna().sum())
     percentiles = 100.0 * (ranked - ranks + 1) / ranked if ranked else ranks
     return pd.DataFrame({"value": numeric, "rank": ranks.astype("Int64"), "percentile": percentiles},
                         index=values.index)
@@ -125,18 +139,19 @@ class Ranking:
     table: pd.DataFrame         # insee_code, name, departement_code, population, value, rank, percentile
     value: float | None
     rank: int | None
-    ranked: int                 # communes of the group with a value
+    ranked: int                 # communes of the group ranked
+    valued: int                 # communes of the group with a value (those without one: unknown)
     percentile: float | None
 
 
 def rank_in_group(conn: sa.Connection, group: PeerGroup, key: str) -> Ranking:
     chosen = indicator(key)
     values = indicator_values(conn, list(group.members), [key]).set_index("insee_code")
-    ranks = rank_values(values[key], chosen.direction)
+    ranks = rank_values(values[key], chosen.direction, chosen.absent_when_zero)
     table = values.drop(columns=[key]).rename(columns={"commune_population": "population"}).join(ranks)
     table = table.sort_values(["rank", "name"], na_position="last").reset_index()
     own = table[table["insee_code"] == group.insee_code].iloc[0]
-    known = pd.notna(own["value"])
+    known, ranked = pd.notna(own["value"]), pd.notna(own["rank"])
     return Ranking(chosen, group, table, float(own["value"]) if known else None,
-                   int(own["rank"]) if known else None, int(ranks["rank"].notna().sum()),
-                   float(own["percentile"]) if known else None)
+                   int(own["rank"]) if ranked else None, int(ranks["rank"].notna().sum()),
+                   int(ranks["value"].notna().sum()), float(own["percentile"]) if ranked else None)

@@ -27,6 +27,10 @@ MATCHED, AMBIGUOUS, UNMATCHED = "matched", "ambiguous", "unmatched"
 EXACT, ARTICLE, FORMER, INSEE, SHORT_FORM, FUZZY = (
     "exact", "article", "former_commune", "insee_code", "short_form", "fuzzy")
 SHORT_FORM_SCORE = 85.0
+# How the pages name each method (the views keep the codes, documented in docs/sql-interface.md).
+METHOD_LABELS = {EXACT: "nom exact", ARTICLE: "nom à l'article près", FORMER: "ancienne commune ou commune déléguée",
+                 INSEE: "code Insee donné", SHORT_FORM: "forme courte du nom", FUZZY: "nom approchant (faute de frappe)",
+                 "other_departement": "nom exact dans un autre département"}
 
 # A misspelling is accepted at or above this score (rapidfuzz ratio on normalised names),
 # for names of at least FUZZY_MIN_LENGTH characters, ahead of the next commune by FUZZY_MARGIN.

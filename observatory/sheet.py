@@ -21,7 +21,7 @@ from geodata.sources.pacte.reader import COMMITMENT_LABELS, FOLLOW_UP_LABELS
 from observatory import energy, pact
 from observatory.communes import commune_profile
 from observatory.exports import view_exists
-from observatory.formatting import number
+from observatory.formatting import NOT_RECORDED, number
 from observatory.sources import FIGURES, Provenance, french_datetime, source_freshness
 
 # The indicators a council asks about first; labels and units come from energy.INDICATORS.
@@ -60,7 +60,7 @@ footer { margin-top: 5mm; font-size: 7.5pt; color: #555; border-top: 1px solid #
 
 
 def _number(value, decimals: int = 0, unit: str = "") -> str:
-    return number(None if pd.isna(value) else value, decimals, unit, missing="inconnu")
+    return number(value, decimals, unit)
 
 
 def contour_svg(conn: sa.Connection, insee_code: str) -> str | None:
@@ -89,7 +89,7 @@ def _rows(pairs: list[tuple[str, str]]) -> str:
 def _pact_section(conn: sa.Connection, insee_code: str, freshness: dict[str, Provenance]) -> str:
     if not view_exists(conn, "commune_pact"):
         return "<p>Le Pacte pour la Transition n'est pas chargé dans cette base.</p>"
-    status = pd.read_sql(sa.text("SELECT * FROM observatory.commune_pact WHERE insee_code = :code "
+    status = pd.read_sql(sa.text(f"SELECT * FROM ({pact.COMMUNE_PACT}) p WHERE insee_code = :code "
                                  "ORDER BY campaign_code"), conn, params={"code": insee_code})
     if status.empty:
         return ("<p>Aucune signature du Pacte pour la Transition connue pour cette commune dans les "
@@ -99,7 +99,7 @@ def _pact_section(conn: sa.Connection, insee_code: str, freshness: dict[str, Pro
     for row in status.itertuples():
         campaign = CAMPAIGN_BY_CODE.get(row.campaign_code)
         label = campaign.label if campaign else row.campaign_code
-        level = COMMITMENT_LABELS.get(row.council_commitment, "inconnu")
+        level = COMMITMENT_LABELS.get(row.council_commitment, NOT_RECORDED)
         blocks.append(f"<p><b>{escape(label)}</b> · engagement du conseil : {escape(level)} · "
                       f"{_number(row.signature_count)} signature(s) · mesures engagées : "
                       f"{_number(row.measures_committed)}, réalisées : {_number(row.measures_done)}, "
@@ -122,11 +122,14 @@ def _energy_section(conn: sa.Connection, insee_code: str, freshness: dict[str, P
     pairs = []
     for key in SHEET_ENERGY:
         indicator = energy.INDICATORS[key]
-        pairs.append((f"{indicator.label} ({indicator.unit})", _number(values[key], indicator.decimals)))
+        shown = _number(values[key], indicator.decimals)
+        if key == "nearest_fast_charger_km" and values[key] is None and values["longitude"] is not None:
+            shown = energy.NO_FAST_CHARGER
+        pairs.append((f"{indicator.label} ({indicator.unit})", shown))
     computed = french_datetime(values["computed_at"]) if values.get("computed_at") is not None else "—"
     return (f"<table>{_rows(pairs)}</table>" + _source_line(freshness, *SHEET_ENERGY)
-            + f'<p class="source">Indicateurs calculés le {computed}. « inconnu » : donnée absente, '
-              "pas zéro.</p>")
+            + f'<p class="source">Indicateurs calculés le {computed}. « non renseigné » : donnée absente, '
+              "pas zéro. Distances mesurées dans le territoire de la commune.</p>")
 
 
 def render_sheet(conn: sa.Connection, insee_code: str, *, generated: date | None = None) -> str | None:
@@ -142,10 +145,10 @@ def render_sheet(conn: sa.Connection, insee_code: str, *, generated: date | None
         ("Population", _number(profile["population"])),
         ("Superficie", _number(profile["area_km2"], 1, "km²")),
         ("Densité", _number(profile["density_per_km2"], 1, "hab./km²")),
-        ("Codes postaux", profile["postcodes"] or "—"),
+        ("Codes postaux", profile["postcodes"] or NOT_RECORDED),
         ("Intercommunalité (EPCI)", profile["epci"] or "aucune"),
         ("Département", f"{profile['departement']} ({profile['departement_code']})"),
-        ("Région", profile["region"] or "—"),
+        ("Région", profile["region"] or "hors région"),
     ])
     used = dict.fromkeys(key for figure in ("population", "density_per_km2", "council_commitment", *SHEET_ENERGY)
                          for key in FIGURES[figure])

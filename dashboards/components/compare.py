@@ -41,12 +41,12 @@ def pick_commune(key: str, label: str) -> str | None:
     if not found:
         return None
     labels = {c["insee_code"]: commune_label(c) for c in found}
-    return st.selectbox("Commune trouvée", options=list(labels), format_func=labels.get, key=f"{key}-choice")
+    return st.selectbox("Commune trouvée", options=list(labels), format_func=labels.get, key=f"{key}-choice", placeholder="Choisir une option")
 
 
 def bar_chart(frame: pd.DataFrame, value: str, title: str, decimals: int) -> alt.Chart:
     """One horizontal bar per row of `frame` (column "label" names the commune), French numbers."""
-    shown = frame.assign(shown=[number(v, decimals) if pd.notna(v) else "pas de donnée" for v in frame[value]])
+    shown = frame.assign(shown=[number(v, decimals) for v in frame[value]])
     domain = list(shown["label"])
     return alt.Chart(shown).mark_bar().encode(
         x=alt.X(f"{value}:Q", title=title, axis=alt.Axis(labelExpr=FRENCH_AXIS)),

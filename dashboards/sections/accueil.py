@@ -18,7 +18,7 @@ with search_column:
 
 with map_column:
     labels = {key: indicator.label for key, indicator in MAP_INDICATORS.items() if indicator.selectable}
-    key = st.selectbox("Indicateur", options=list(labels), format_func=labels.get, key="indicator")
+    key = st.selectbox("Indicateur", options=list(labels), format_func=labels.get, key="indicator", placeholder="Choisir une option")
     indicator = MAP_INDICATORS[key]
     show_national_map(indicator, chart_key="national-map")
     st.caption(f"Source : {indicator.source}. Zoomez pour voir les communes une à une, avec leur valeur au "

@@ -5,6 +5,7 @@ from dashboards.components.compare import commune_label, commune_search
 from dashboards.components.council import show_council
 from dashboards.components.energy_panel import show_energy_panel
 from dashboards.components.export import offer_commune_downloads
+from dashboards.components.not_found import commune_not_found, former_label, former_notice, successor_of
 from dashboards.components.pact_panel import show_pact_panel
 from dashboards.components.provenance import show_provenance
 from dashboards.data import communes_size_and_density, engine
@@ -14,8 +15,6 @@ from observatory.communes import commune_profile
 from observatory.peers import nearest
 
 CONTOUR_MAP_HEIGHT = 380
-KIND_LABELS = {"deleguee": "commune déléguée", "associee": "commune associée",
-               "ancienne": "ancienne commune fusionnée", "arrondissement": "arrondissement municipal"}
 
 code = st.query_params.get("code")
 if not code:
@@ -28,11 +27,18 @@ if not code:
 
 with engine().connect() as conn:
     profile = commune_profile(conn, code)
+former = None if profile else successor_of(code)
+if former:   # a former code: its current commune's page, said so at the top
+    with engine().connect() as conn:
+        profile = commune_profile(conn, former["insee_code"])
 if profile is None:
-    st.error(f"Aucune commune actuelle n'a le code {code}.")
+    st.title("Fiche commune")
+    commune_not_found(code, "sections/commune.py", key="commune-not-found")
     st.stop()
 
 st.title(profile["name"])
+if former:
+    former_notice(former)
 st.caption(f"Code Insee {profile['insee_code']} · {profile['departement']} ({profile['departement_code']})"
            f" · {profile['region'] or 'hors région'}")
 with engine().connect() as conn:
@@ -57,9 +63,8 @@ with details:
     st.markdown(f"**Codes postaux** : {profile['postcodes'] or '—'}")
     if profile["former_communes"]:
         st.markdown("**Communes rattachées**")
-        for former in profile["former_communes"]:
-            st.markdown(f"- {former['name'] or '(nom inconnu)'} ({former['code']}), "
-                        f"{KIND_LABELS.get(former['kind'], former['kind'])}")
+        for attached in profile["former_communes"]:
+            st.markdown(f"- {former_label(attached['code'], attached['name'], attached['kind'])}")
 with drawing:
     if profile["contour"]:
         st.pydeck_chart(offline_deck(layers=[contour_layer(profile["contour"])],

@@ -6,6 +6,7 @@ import streamlit as st
 from dashboards.components.compare import FRENCH_AXIS, OKABE_ITO, bar_chart, pick_commune
 from dashboards.data import communes_size_and_density, engine
 from dashboards.format import number
+from observatory.energy import NO_FAST_CHARGER
 from observatory.peers import known_codes, nearest
 from observatory.rankings import INDICATORS, indicator_values
 
@@ -88,12 +89,19 @@ if len(codes) < 2:
     st.stop()
 
 
+def shown_value(key: str, value, decimals: int) -> str:
+    """A commune's value as the table shows it: a distance to nothing says there is nothing."""
+    if key == "energy_nearest_fast_charger_km" and pd.isna(value):
+        return NO_FAST_CHARGER
+    return number(value, decimals)
+
+
 def side_by_side(keys: list[str]) -> pd.DataFrame:
     rows = []
     for key in keys:
         item = INDICATORS[key]
         rows.append({"Indicateur": f"{item.label} ({item.unit})",
-                     **{label: number(v, item.decimals) if pd.notna(v) else "—"
+                     **{label: shown_value(key, v, item.decimals)
                         for label, v in zip(values["label"], values[key])}})
     return pd.DataFrame(rows)
 
@@ -104,7 +112,9 @@ with territory:
 with pact_tab:
     pact_keys = [k for k in SHOWN if k.startswith("pact_")]
     st.dataframe(side_by_side(pact_keys), hide_index=True, width="stretch")
-    st.caption("Sommes sur les campagnes signées. « — » : commune absente des listes du pacte importées.")
+    st.caption("Sommes sur les campagnes signées. « non renseigné » : commune absente des listes du pacte "
+               "importées, ou dont la liste ne nomme pas les mesures engagées ou leur suivi (jamais compté "
+               "comme zéro).")
     signed = values[values["pact_committed"].notna()]
     if not signed.empty:
         follow_up = signed.assign(others=signed["pact_committed"] - signed["pact_done"] - signed["pact_in_progress"])
@@ -123,10 +133,12 @@ with pact_tab:
 with energy_tab:
     energy_keys = [k for k in SHOWN if k.startswith("energy_")]
     st.dataframe(side_by_side(energy_keys), hide_index=True, width="stretch")
-    st.caption("« — » : indicateur non calculé ou inconnu pour la commune (jamais compté comme zéro).")
+    st.caption("« non renseigné » : indicateur non calculé ou inconnu pour la commune (jamais compté comme "
+               "zéro). Distances mesurées dans le territoire de la commune (métropole, Corse, chaque "
+               "territoire d'outre-mer).")
 
 st.subheader("Graphique")
-key = st.selectbox("Indicateur", options=SHOWN, key="compare-indicator",
+key = st.selectbox("Indicateur", options=SHOWN, key="compare-indicator", placeholder="Choisir une option",
                    format_func=lambda k: f"{INDICATORS[k].theme} · {INDICATORS[k].label}")
 item = INDICATORS[key]
 if values[key].notna().any():

@@ -6,7 +6,9 @@ import streamlit as st
 from dashboards.components.export import offer_table
 from dashboards.data import engine
 from dashboards.format import number
-from observatory import sources
+from observatory import energy, sources
+from observatory.labels import reason_label
+from observatory.rankings import SOURCE_LABELS
 
 
 
@@ -57,7 +59,8 @@ else:
         "Réparées": [number(v) for v in runs["rows_repaired"]],
         "Doublons": [number(v) for v in runs["rows_duplicate"]],
         "En quarantaine": [number(v) for v in runs["rows_quarantined"]],
-        "Rejets par motif": [", ".join(f"{reason} : {number(n)}" for reason, n in _by_count(by)) or "—"
+        "Rejets par motif": [", ".join(f"{reason_label(reason)} : {number(n)}" for reason, n in _by_count(by))
+                             or "aucun"
                              for by in runs["quarantine_by_reason"]],
         "Comptes": [sources.accounting_label(v) for v in runs["unaccounted"]],
     })
@@ -77,14 +80,31 @@ if quarantine.empty:
     st.success("Aucune ligne en quarantaine : les derniers chargements n'ont rien écarté.")
 else:
     st.metric("Lignes en quarantaine", number(int(quarantine["rows"].sum())))
-    st.dataframe(quarantine.rename(columns={"source": "Chargement", "reason": "Motif", "rows": "Lignes"}),
+    st.dataframe(quarantine.assign(reason=quarantine["reason"].map(reason_label)).rename(
+                     columns={"source": "Chargement", "reason": "Motif", "rows": "Lignes"}),
                  hide_index=True, width="stretch", key="quarantine-table")
     choices = [None, *dict.fromkeys(quarantine["source"])]
-    chosen = st.selectbox("Lignes à télécharger", choices, key="quarantine-source",
+    chosen = st.selectbox("Lignes à télécharger", choices, key="quarantine-source", placeholder="Choisir une option",
                           format_func=lambda s: "Tous les chargements" if s is None else s)
     with engine().connect() as conn:
         rows = sources.quarantined_rows(conn, chosen)
-    offer_table(rows.rename(columns={"source": "chargement", "row_ref": "ligne", "reason": "motif",
+    rows.insert(rows.columns.get_loc("reason"), "reason_label", rows["reason"].map(reason_label))
+    offer_table(rows.rename(columns={"source": "chargement", "row_ref": "ligne", "reason_label": "motif",
+                                     "reason": "code du motif",
                                      "detail": "detail", "payload": "contenu"}),
                 f"quarantaine-{chosen or 'toutes-sources'}", key="export-quarantine",
                 what="les lignes en quarantaine")
+
+# -- technical details -------------------------------------------------------------------------
+# What the other pages leave out: the pipelines' own messages and where each figure is read.
+st.subheader("Détails techniques")
+with st.expander("Messages des pipelines et vues interrogées"):
+    with engine().connect() as conn:
+        heat = energy.heat_layer_status(conn)
+    st.markdown("**Tracés des réseaux de chaleur (France Chaleur Urbaine)** : "
+                + ("disponibles." if heat["available"] else "indisponibles."))
+    if heat["reason"]:
+        st.code(heat["reason"], language=None, wrap_lines=True)
+    st.markdown("**Vues publiques interrogées par les pages** (schéma `observatory`, voir la documentation "
+                "de l'interface SQL) :")
+    st.markdown("\n".join(f"- `{view}` : {label}" for view, label in SOURCE_LABELS.items()))

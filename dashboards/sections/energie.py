@@ -72,8 +72,8 @@ def show_arrete_networks(frame: pd.DataFrame, unattached: list[dict]) -> None:
 
     filters = st.columns([2, 1, 2])
     departements = sorted(frame["commune_departement_code"].dropna().unique())
-    departement = filters[0].selectbox("Département", ["Tous", *departements], key="heat-departement")
-    kinds = filters[1].multiselect("Type", ["heat", "cold"], default=["heat", "cold"], key="heat-kind",
+    departement = filters[0].selectbox("Département", ["Tous", *departements], key="heat-departement", placeholder="Choisir une option")
+    kinds = filters[1].multiselect("Type", ["heat", "cold"], default=["heat", "cold"], key="heat-kind", placeholder="Choisir un ou plusieurs types",
                                    format_func=KIND_LABELS.get)
     low, high = filters[2].slider("Taux EnR&R (%) des réseaux de chaleur", 0, 100, (0, 100), key="heat-rate")
     shown = frame[frame["kind"].isin(kinds)]
@@ -143,7 +143,7 @@ if not status["available"]:
                                         "commune, sans tracé ; la longueur des réseaux dans chaque commune "
                                         "et les périmètres de développement prioritaire restent inconnus.")
 
-key = st.selectbox("Indicateur", MAPPED, key="energy-indicator",
+key = st.selectbox("Indicateur", MAPPED, key="energy-indicator", placeholder="Choisir une option",
                    format_func=lambda k: f"{GROUPS[energy.INDICATORS[k].group]} · {energy.INDICATORS[k].label}")
 indicator = energy.INDICATORS[key]
 frame = national_frame(key)

@@ -7,6 +7,7 @@ from functools import partial
 import streamlit as st
 import streamlit.components.v1 as components
 
+from dashboards.components.not_found import commune_not_found
 from dashboards.data import engine
 from observatory import sheet
 
@@ -19,7 +20,8 @@ if not code:
 with engine().connect() as conn:
     page = sheet.render_sheet(conn, code, generated=date.today())
 if page is None:
-    st.error(f"Aucune commune actuelle n'a le code {code}.")
+    st.title("Fiche imprimable")
+    commune_not_found(code, "sections/fiche.py", key="sheet-not-found")
     st.stop()
 
 st.title("Fiche imprimable")

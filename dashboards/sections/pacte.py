@@ -12,7 +12,9 @@ from dashboards.data import engine, tiles_url
 from dashboards.format import number
 from dashboards.maps import FRANCE_VIEW, background_layers, offline_deck, view_around
 from geodata.sources.pacte.reader import COMMITMENT_LABELS, REASON_LABELS
-from observatory import pact
+from observatory import export_tables, pact
+from observatory.formatting import NOT_RECORDED
+from observatory.reconciliation import METHOD_LABELS
 from observatory.exports import csv_bytes
 from observatory.sources import french_datetime
 
@@ -45,27 +47,47 @@ if campaigns.empty:
     st.stop()
 labels = dict(zip(campaigns["campaign_code"], campaigns["label"]))
 filters = st.columns(4)
-campaign = filters[0].selectbox("Campagne", list(labels), format_func=labels.get, key="campaign")
+campaign = filters[0].selectbox("Campagne", list(labels), format_func=labels.get, key="campaign", placeholder="Choisir une option")
 with reader.connect() as conn:
     catalogue = pact.measure_adoption(conn, campaign)
+    recorded = pact.recorded(conn, campaign)
 measure_options = [None, *catalogue["measure_number"]]
 measure_titles = {n: measure_label(n, t, topic) for n, t, topic in
                   zip(catalogue["measure_number"], catalogue["title"], catalogue["topic"])}
-measure = filters[1].selectbox("Mesure", measure_options, key="measure",
-                               format_func=lambda n: "Toutes les mesures" if n is None else measure_titles[n])
+# A list that names no measure says nothing of them: filtering on one would count 0 communes.
+measure = filters[1].selectbox("Mesure", measure_options, key="measure", placeholder="Choisir une option", disabled=not recorded.measures,
+                               format_func=lambda n: "Toutes les mesures" if n is None else measure_titles[n],
+                               help=None if recorded.measures else "Aucune liste importée pour cette campagne "
+                                                                   "ne nomme les mesures engagées.")
+measure = measure if recorded.measures else None
 territory = filters[2].selectbox("Territoire", list(TERRITORY_LABELS), format_func=TERRITORY_LABELS.get,
-                                 key="territory")
+                                 key="territory", placeholder="Choisir une option")
 with reader.connect() as conn:
     by_territory = pact.engagement_by_territory(conn, campaign, territory)
 territory_names = dict(zip(by_territory["territory_code"], by_territory["territory_name"]))
-territory_code = filters[3].selectbox(TERRITORY_LABELS[territory], [None, *territory_names], key="territory_code",
+territory_code = filters[3].selectbox(TERRITORY_LABELS[territory], [None, *territory_names], key="territory_code", placeholder="Choisir une option",
                                       format_func=lambda c: "Tous" if c is None else f"{territory_names[c]} ({c})")
 with reader.connect() as conn:
     engaged = pact.engaged_communes(conn, campaign, measure=measure, territory=territory,
                                     territory_code=territory_code)
 
+if not recorded.signatures:
+    st.info(f"Aucune liste de signataires n'est encore chargée pour la campagne « {labels[campaign]} » : "
+            "rien n'y est compté, ni zéro ni autre chiffre. Pour en ajouter une, un collectif remplit le "
+            "modèle de liste (commune, engagement du conseil, mesures signées, date, source) et la remet "
+            "à l'équipe de l'observatoire, qui la dépose dans le dossier d'import : elle est lue dans la "
+            "minute, et chaque ligne rapprochée, ambiguë ou écartée apparaît dans le rapport de revue. "
+            "Mode d'emploi : guide « Importer une liste du Pacte pour la Transition » de la documentation.")
+    st.stop()
+
 # -- totals -----------------------------------------------------------------------------
 st.subheader("Communes engagées")
+if measure is not None:
+    st.caption(f"Communes engagées sur cette mesure, parmi les {number(recorded.measures)} dont la liste "
+               f"nomme les mesures (sur {number(recorded.signatures)} signataires).")
+elif not recorded.measures:
+    st.caption("Les listes importées pour cette campagne ne nomment pas les mesures engagées : mesures et "
+               "suivi sont non renseignés (jamais comptés comme zéro).")
 metrics = st.columns(5)
 for column, level in zip(metrics, ("unanimous", "majority", "minority")):
     rows = engaged[engaged["council_commitment"] == level]
@@ -73,8 +95,8 @@ for column, level in zip(metrics, ("unanimous", "majority", "minority")):
                   help=f"{number(rows['population'].sum())} habitants")
 metrics[3].metric("Communes engagées", number(len(engaged)))
 metrics[4].metric("Population couverte", number(engaged["population"].sum()))
-offer_table(engaged, f"pacte-communes-engagees-{campaign}", key="export-engaged", what="les communes",
-            lon="lon", lat="lat")
+offer_table(export_tables.pact_communes(engaged), f"pacte-communes-engagees-{campaign}", key="export-engaged",
+            what="les communes", lon="Longitude", lat="Latitude")
 
 # -- map: one point per commune (centroid), not the contours ---------------------------
 points = engaged.dropna(subset=["lon", "lat"]).copy()
@@ -112,10 +134,10 @@ with st.expander(f"Par {TERRITORY_LABELS[territory].lower()}"):
 st.subheader("Explorateur des mesures")
 explorer = pd.DataFrame({
     "Mesure": [measure_titles[n] for n in catalogue["measure_number"]],
-    "Thème": catalogue["topic"].fillna("—"),
-    "Communes engagées": catalogue["communes"],
-    "Réalisée": catalogue["communes_done"],
-    "En cours": catalogue["communes_in_progress"],
+    "Thème": catalogue["topic"].fillna(NOT_RECORDED),
+    "Communes engagées": export_tables.figure_column(catalogue["communes"]),
+    "Réalisée": export_tables.figure_column(catalogue["communes_done"]),
+    "En cours": export_tables.figure_column(catalogue["communes_in_progress"]),
 })
 st.dataframe(explorer, hide_index=True, use_container_width=True)
 missing = int((~catalogue["title_verified"].astype(bool)).sum())
@@ -133,13 +155,14 @@ else:
                                   f"{row.rows_matched} rapprochées, {row.rows_ambiguous} ambiguës, "
                                   f"{row.rows_unmatched} non trouvées, {row.rows_quarantined} en quarantaine"
                for row in imports.itertuples()}
-    run = st.selectbox("Import", list(summary), format_func=summary.get, key="import-run")
+    run = st.selectbox("Import", list(summary), format_func=summary.get, key="import-run", placeholder="Choisir une option")
     # How the file was read, and for a refused file why nothing was loaded.
     for message in imports.set_index("import_run_id").at[run, "messages"] or []:
         (st.error if message.startswith("Fichier refusé") else st.caption)(message)
     with reader.connect() as conn:
         review = pact.review_rows(conn, run)
     review["status"] = review["status"].map(STATUS_LABELS)
+    review["method"] = review["method"].map(lambda m: METHOD_LABELS.get(m, m) if isinstance(m, str) else "")
     review["reason"] = review["reason"].map(lambda r: REASON_LABELS.get(r, r) if isinstance(r, str) else "")
     review["candidates"] = review["candidates"].map(
         lambda cs: ", ".join(f"{c['name']} ({c['insee_code']})" for c in cs) if isinstance(cs, list) else "")

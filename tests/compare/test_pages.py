@@ -22,7 +22,7 @@ def test_comparison_reopens_from_its_link(app_env):
     assert territory.loc["Population municipale (hab.)", "Lille (59)"] == f"238{NNBSP}246"
     assert territory.loc["Densité de population (hab./km²)", "Roubaix (59)"] == f"7{NNBSP}445,3"
     pact = at.dataframe[1].value.set_index("Indicateur")
-    assert pact.loc["Mesures du pacte engagées (mesures)", "Lille (59)"] == "—"
+    assert pact.loc["Mesures du pacte engagées (mesures)", "Lille (59)"] == "non renseigné"
     chart = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     assert chart["encoding"]["x"]["title"] == "Population municipale (hab.)"
     assert "regexp(',', 'g')" in chart["encoding"]["x"]["axis"]["labelExpr"]

@@ -69,6 +69,16 @@ def test_rank_higher_is_better_with_ties_and_missing_values():
     assert pd.isna(ranked.loc["d", "percentile"])
 
 
+def test_absent_facility_is_listed_not_ranked():
+    # A département where no commune has a charging point: nobody is "1st".
+    nobody = rank_values(pd.Series([0.0, 0.0, None], index=["a", "b", "c"]), HIGHER, absent_when_zero=True)
+    assert nobody["rank"].isna().all() and nobody["value"].tolist()[:2] == [0.0, 0.0]
+    some = rank_values(pd.Series([0.0, 4.0, 2.0], index=["a", "b", "c"]), HIGHER, absent_when_zero=True)
+    assert some["rank"].tolist() == [pd.NA, 1, 2] and some.loc["c", "percentile"] == 50.0
+    # Where 0 is a value (measures done), it is ranked.
+    assert rank_values(pd.Series([0.0, 0.0]), HIGHER)["rank"].tolist() == [1, 1]
+
+
 def test_rank_lower_is_better_reverses_the_order():
     ranked = rank_values(pd.Series([2.0, 8.0, 1.0], index=["a", "b", "c"]), LOWER)
     assert ranked["rank"].tolist() == [2, 3, 1]

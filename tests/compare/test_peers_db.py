@@ -97,6 +97,7 @@ def test_pact_ranking_counts_only_communes_in_the_lists(ref, mirror):
     assert (ranking.value, ranking.rank) == (3.0, 1)
     signed = ref.execute(sa.text("SELECT count(DISTINCT insee_code) FROM observatory.commune_pact "
                                  "WHERE epci_siren = '200093201'")).scalar_one()
-    assert ranking.ranked == signed < len(ranking.group.members)
+    # The other signatories' lists name no measure: unknown, not 0, so neither ranked nor valued.
+    assert signed > 1 and ranking.ranked == ranking.valued == 1
     unranked = ranking.table[ranking.table["rank"].isna()]
-    assert unranked["value"].isna().all()
+    assert len(unranked) == len(ranking.group.members) - 1 and unranked["value"].isna().all()
