@@ -201,6 +201,8 @@ def _heat_networks(row: dict, ranks: dict, medians: dict, measure: dict) -> None
         for scope, label in (("departement", "Médiane des réseaux de chaleur du département"),
                              ("national", "Médiane nationale des réseaux de chaleur")):
             median = medians[scope]
+            if not median["networks"]:
+                continue   # the arrêté is not loaded, or lists no heat network in the département
             rows.append({"Réseau": f"{label} ({number(median['networks'])} réseaux)", "Identifiant SNCU": "",
                          "Type": "repère", "Taux EnR&R": number(median["renewable_share_pct"], 1, "%"),
                          "Contenu CO2": number(median["co2_kg_per_kwh"], 3, "kg/kWh"),

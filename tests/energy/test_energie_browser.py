@@ -11,7 +11,7 @@ def test_energie_page_paints_the_national_map(page, app_url: str) -> None:
     # Taller than the shared page: this page's screenshots keep the size they were taken at.
     page.set_viewport_size({"width": 1400, "height": 1100})
     page.goto(f"{app_url}/energie")
-    page.get_by_text("Couche des réseaux de chaleur indisponible").first.wait_for(timeout=60_000)
+    page.get_by_text("Tracés des réseaux de chaleur indisponibles").first.wait_for(timeout=60_000)
     canvas = page.locator("canvas").first
     canvas.wait_for(timeout=60_000)
     share = wait_painted(canvas, 0.05)

@@ -28,7 +28,7 @@ def test_energie_page_national_map_without_traces(app_db):
     assert not at.exception
     assert at.title[0].value == "Énergie"
     warning = at.warning[0].value   # the heat layer's, before the map's
-    assert "Couche des réseaux de chaleur indisponible" in warning and "opendata-fcu.zip" in warning
+    assert "Tracés des réseaux de chaleur indisponibles" in warning and "opendata-fcu.zip" in warning
     # the pipeline's own reason follows, as a technical detail
     assert any("missing from the mirror" in c.value for c in at.caption)
     # the national choropleth of the chosen indicator, from the tile server: one image of
@@ -106,7 +106,7 @@ def test_commune_panel_with_points_and_networks(bourg_with_synthetic_heat):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Points de recharge"] == "3\u202fpoints"
     assert metrics["Puissance de recharge installée"] == "194\u202fkW"
-    assert metrics["Réseau de chaleur"] == "oui"
+    assert metrics["Réseau de chaleur"] == "oui, 2 réseaux"
     assert metrics["Label Écoréseau 2025"] == "Écoréseau"
     rank_help = next(m for m in at.metric if m.label == "Points de recharge").proto.help
     assert rank_help.startswith("Rang dans le département : 1ʳᵉ sur ")
@@ -123,15 +123,18 @@ def test_commune_panel_with_points_and_networks(bourg_with_synthetic_heat):
     assert {"heat-networks", "heat-network-points", "charging-points", "energy-contour"} <= ids
     networks = next(df for df in at.dataframe if "Identifiant SNCU" in df.value.columns).value
     assert sorted(networks["Identifiant SNCU"]) == ["0108C", "0199C"]
+    # no median of the arrêté's networks beside them: the arrêté is not loaded here
+    assert "repère" not in set(networks["Type"])
     assert not at.warning
 
 
 def test_commune_panel_says_when_heat_layer_is_missing(app_db):
     at = AppTest.from_function(_panel_script, default_timeout=120).run()
     assert not at.exception
-    assert "Couche des réseaux de chaleur indisponible" in at.warning[0].value
+    assert "Tracés des réseaux de chaleur indisponibles" in at.warning[0].value
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Réseau de chaleur"] == "inconnu"
+    assert metrics["Réseau de chaleur"] == "inconnu"   # neither the arrêté nor the traces are loaded here
+    assert metrics["Longueur dans la commune"] == "inconnue"
     assert metrics["Points de recharge"] == "0\u202fpoints"
 
 
