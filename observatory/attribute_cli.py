@@ -138,19 +138,30 @@ def read_points_file(path: Path) -> PointsFile:
     encoding = detect_encoding(raw)
     text = raw.decode(encoding).removeprefix("\ufeff")
     del raw
-    first_line = text[:MAX_HEADER_CHARS].split("\n", 1)[0]
-    delimiter = max((",", ";", "\t", "|"), key=first_line.count)
-    records = _records(text, delimiter, path.name)
-    header_line, header = next(records)
-    if len("".join(header)) > MAX_HEADER_CHARS:
-        raise InputError(f"{path.name} : en-tête de plus de {MAX_HEADER_CHARS // 1024} Ko ; "
-                         f"la première ligne doit nommer les colonnes")
+    first = _first_record(text)
+    if first is None:
+        raise InputError(f"{path.name} : en-tête de plus de {MAX_HEADER_CHARS // 1024} Ko, ou guillemet "
+                         f"jamais fermé ; la première ligne doit nommer les colonnes")
+    delimiter = max((",", ";", "\t", "|"), key=first.count)
+    _, header = next(_records(text, delimiter, path.name))
     written, header = header, [" ".join(name.split()) for name in header]    # wrapped header cells
     notes = [] if encoding == "utf-8" else [f"fichier lu en {encoding} (pas en UTF-8)"]
     repeated = sorted({n for n in header if header.count(n) > 1})
     if repeated:
         notes.append(f"colonnes en double (la première est lue) : {', '.join(repeated)}")
     return PointsFile(path.name, text, delimiter, header, written, [], [], [], notes)
+
+
+def _first_record(text: str) -> str | None:
+    """The header record's text (quoted line breaks included), or None if it does not end
+    within `MAX_HEADER_CHARS`."""
+    quoted = False
+    for position, char in enumerate(text[:MAX_HEADER_CHARS]):
+        if char == '"':
+            quoted = not quoted
+        elif char == "\n" and not quoted:
+            return text[:position]
+    return text if len(text) <= MAX_HEADER_CHARS and not quoted else None
 
 
 def _own_column(header: list[str], name: str) -> str:

@@ -18,14 +18,16 @@ def test_mirror_extract_is_loaded_and_attributed(pg, mirror: Path):
     report = loaded.report
     assert (report.rows_read, report.rows_loaded, report.rows_duplicate) == (149_112, 148_951, 0)
     # 2 points at 0,0; 92 whose position is nowhere in France either way round
-    # (latitude copied into longitude, a latitude missing its first digit).
-    assert report.quarantine_by_reason() == {"outside_france": 92, "zero_coordinates": 2}
+    # (latitude copied into longitude, a latitude missing its first digit); 67 commissioned
+    # before 1990 (1900, 1930, 1947: placeholders) or dated after the extract's day.
+    assert report.quarantine_by_reason() == {"implausible_date_maj": 3, "implausible_date_mise_en_service": 64,
+                                             "outside_france": 92, "zero_coordinates": 2}
     assert loaded.attribution.rate >= 0.995
     run = pg.execute("SELECT rows_read, rows_loaded, rows_quarantined, rows_duplicate FROM core.load_run "
                      "WHERE source = %s ORDER BY id DESC LIMIT 1", (SOURCE,)).fetchone()
     assert run == (149_112, 148_951, 161, 0)
     assert pg.execute("SELECT count(*) FROM core.quarantined_row WHERE source = %s",
-                      (SOURCE,)).fetchone()[0] == 94
+                      (SOURCE,)).fetchone()[0] == 161
     published = pg.execute("""SELECT count(*), count(insee_code), count(*) FILTER (WHERE is_fast_dc),
                                      count(DISTINCT ST_SRID(geom))
                               FROM observatory.charging_point""").fetchone()
@@ -40,7 +42,7 @@ def test_mirror_extract_is_loaded_and_attributed(pg, mirror: Path):
     added = pg.execute("INSERT INTO core.charging_point (station_name, power_kw, is_fast_dc, geom) "
                        "VALUES ('ajout', 3.7, false, ST_SetSRID(ST_MakePoint(652000, 6862000), 2154)) "
                        "RETURNING id").fetchone()[0]
-    assert added > 149_018
+    assert added > 148_951
 
 
 def test_declared_codes_are_compared(pg, irve_csv, schema_path):
