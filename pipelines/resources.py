@@ -7,6 +7,7 @@ from pathlib import Path
 
 import psycopg
 from dagster import ConfigurableResource, EnvVar
+from sqlalchemy.pool import NullPool
 
 from geodata import db
 from geodata.sources.fetch import Fetched, SourceFile, fetch
@@ -24,6 +25,16 @@ class PostGIS(ConfigurableResource):
     def connect(self):
         with psycopg.connect(self.url()) as conn:
             yield conn
+
+    @contextmanager
+    def sql_connect(self):
+        """A SQLAlchemy connection, for the `observatory` functions that read with pandas."""
+        engine = db.make_engine(self.url(), poolclass=NullPool)
+        try:
+            with engine.connect() as conn:
+                yield conn
+        finally:
+            engine.dispose()
 
 
 class Sources(ConfigurableResource):

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import nullcontext
 
 from dagster import AssetKey, AssetSelection, DagsterInstance
 
 from pipelines.definitions import defs
+from pipelines.freshness import REFRESH_HOOKS
+from pipelines.incremental import FORCE_TAG
 
 
 class UnknownAssets(ValueError):
@@ -54,23 +57,24 @@ def _value_inputs(graph, keys: set[AssetKey]) -> set[AssetKey]:
     return found - keys
 
 
-def run(selection: str) -> bool:
+def run(selection: str, *, force: bool = False, instance: DagsterInstance | None = None):
+    """Materialise the selection in this process (no process per step); values passed between
+    steps stay in memory (the selection holds every asset whose value it reads). `force`
+    reloads sources whose files did not change. Returns Dagster's result."""
     keys = resolve_selection(selection)
-    job = defs.resolve_implicit_job_def_def_for_assets(keys)
-    with DagsterInstance.get() as instance:
-        # In this process: no process per step. Values passed between steps stay in memory
-        # (the selection holds every asset whose value it reads).
-        result = job.execute_in_process(instance=instance, asset_selection=sorted(keys),
-                                        raise_on_error=False)
-    return result.success
+    job = defs.resolve_implicit_job_def_def_for_assets(keys).with_hooks(REFRESH_HOOKS)
+    with nullcontext(instance) if instance else DagsterInstance.get() as active:
+        return job.execute_in_process(instance=active, asset_selection=sorted(keys), raise_on_error=False,
+                                      tags={FORCE_TAG: "true"} if force else None)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.run", description=__doc__)
     parser.add_argument("--select", default="*", help="asset names, comma-separated ('*': all)")
+    parser.add_argument("--force", action="store_true", help="reload sources even when their files did not change")
     args = parser.parse_args(argv)
     try:
-        return 0 if run(args.select) else 1
+        return 0 if run(args.select, force=args.force).success else 1
     except UnknownAssets as error:
         print(f"observatory pipelines: {error}", file=sys.stderr)
         return 2

@@ -24,6 +24,7 @@ st.caption("D'où viennent les chiffres de l'observatoire, sous quelle licence, 
 with engine().connect() as conn:
     runs = sources.last_runs(conn)
     freshness = sources.source_freshness(conn, runs)
+    fresh = sources.freshness_status(conn, runs)
     quarantine = sources.quarantine_counts(conn)
 
 # -- sources ---------------------------------------------------------------------------------
@@ -41,6 +42,28 @@ st.dataframe(pd.DataFrame([{
     column_config={"Adresse officielle": st.column_config.TextColumn(width="large")})
 st.caption("Toute réutilisation des données doit citer la mention obligatoire de chaque source "
            "(Licence Ouverte 2.0 : « source et date de dernière mise à jour »).")
+
+# -- freshness ---------------------------------------------------------------------------------
+st.subheader("Fraîcheur des sources")
+now = pd.Timestamp.now(tz=sources.PARIS).to_pydatetime()
+st.dataframe(pd.DataFrame([{
+    "Source": f.source.name,
+    "Dernier chargement réussi": sources.french_datetime(f.loaded_at),
+    "Millésime": f.vintage,
+    "Âge": sources.french_age(f.age(now)),
+    "État": f.status,
+    "Dernier échec": f.failure or "—",
+} for f in fresh]), hide_index=True, width="stretch", key="freshness-table",
+    column_config={"Dernier échec": st.column_config.TextColumn(width="large")})
+for f in fresh:
+    if f.status == sources.FAILED:
+        st.warning(f"{f.source.name} : le rafraîchissement du {sources.french_datetime(f.failed_at)} a échoué "
+                   f"({f.failure}). Les données publiées restent celles du dernier chargement réussi "
+                   f"({sources.french_datetime(f.loaded_at)}).")
+st.caption("« À jour » : la source a été rafraîchie (chargée, ou vérifiée inchangée) depuis moins de deux fois "
+           "sa cadence ; « en retard » au-delà ; « en échec » : son dernier rafraîchissement a échoué, et les "
+           "données publiées restent celles du dernier chargement réussi. L'âge compte depuis le dernier "
+           "rafraîchissement réussi.")
 
 # -- last loads --------------------------------------------------------------------------------
 st.subheader("Derniers chargements")

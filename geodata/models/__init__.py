@@ -25,7 +25,7 @@ from geodata.models.heat import (
     HeatPotentialDepartement,
     SourceAvailability,
 )
-from geodata.models.loads import LoadRun, QuarantinedRow
+from geodata.models.loads import LoadRun, QuarantinedRow, SourceRefresh
 from geodata.models.pact import (
     PactCampaign,
     PactCommitment,
@@ -49,7 +49,7 @@ from geodata.models.reference import (
 __all__ = [
     "Base", "CORE_SCHEMA", "ChargingPoint", "DISPLAY_SRID", "STORAGE_SRID", "VIEW_SCHEMA",
     "Commune", "CommuneBoundary", "CommuneContour", "CommuneWithoutBoundary", "Departement",
-    "Epci", "FormerCommune", "LoadRun", "QuarantinedRow", "Region",
+    "Epci", "FormerCommune", "LoadRun", "QuarantinedRow", "SourceRefresh", "Region",
     "PactCampaign", "PactCommitment", "PactFollowUp", "PactImportRun", "PactMeasure",
     "PactReviewRow", "PactSignature",
     "CommuneEnergy", "EcoreseauLabel", "HeatArea", "HeatDepartementSummary", "HeatNationalFigure",

@@ -4,8 +4,14 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from observatory.energy import refresh_commune_energy
 from pipelines.heat.assets import ecoreseau_labels, heat_networks, heat_networks_arrete, heat_potential
+from pipelines.incremental import unchanged
 from pipelines.reference.assets import communes
 from pipelines.resources import PostGIS
+
+
+# The loads of the tables the indicators read (FCU's national figures are not among them).
+ENERGY_INPUTS = ["cog-commune", "cog-departement", "commune-boundaries", "irve-statique", "fcu-heat-%",
+                 "fcu-ecoreseau", "fcu-potential", "fcu-departement-summary", "fcu-arrete-%"]
 
 
 @asset(group_name="energy",
@@ -15,6 +21,9 @@ from pipelines.resources import PostGIS
                    "chaleur, potentiel départemental, potentiel de communs énergétiques et ses composantes")
 def commune_energy(context: AssetExecutionContext, postgis: PostGIS) -> MaterializeResult:
     with postgis.connect() as conn:
+        if same := unchanged(context, conn, computed=["energy-commune-indicators"],
+                             inputs=ENERGY_INPUTS):
+            return MaterializeResult(metadata=same)
         report = refresh_commune_energy(conn)
         summary = conn.execute("""
             SELECT count(*) FILTER (WHERE charging_points > 0), count(*) FILTER (WHERE heat_network_present),

@@ -12,6 +12,7 @@ from geodata.sources.heat.reader import FcuArchiveError
 from observatory.heat_localities import LocalityMatcher, attach_networks
 from observatory.reconciliation import reference_from_db
 from pipelines.metadata import markdown_table
+from pipelines.incremental import unchanged
 from pipelines.reference.assets import communes
 from pipelines.resources import PostGIS, Sources
 
@@ -55,6 +56,10 @@ def heat_networks(context: AssetExecutionContext, postgis: PostGIS,
             return MaterializeResult(metadata={
                 "available": False, "reason": fcu_opendata_archive.reason or "",
                 "previous_load_kept": kept})
+        archive = [fcu_opendata_archive.fetched]
+        if same := unchanged(context, conn, files={load.NETWORK_SOURCE: archive, load.AREA_SOURCE: archive},
+                             inputs=["cog-commune", "commune-boundaries"]):
+            return MaterializeResult(metadata={"available": True, **same})
         try:
             networks, areas = load.load_archive(conn, fcu_opendata_archive.fetched)
         except FcuArchiveError as error:
@@ -74,6 +79,8 @@ def heat_networks(context: AssetExecutionContext, postgis: PostGIS,
 def ecoreseau_labels(context: AssetExecutionContext, postgis: PostGIS, sources: Sources) -> MaterializeResult:
     files = [sources.fetch(fcu.ECORESEAU_2025), sources.fetch(fcu.ECORESEAU_PLUS_2025)]
     with postgis.connect() as conn:
+        if same := unchanged(context, conn, files={"fcu-ecoreseau": files}, inputs=["cog-commune", "cog-epci"]):
+            return MaterializeResult(metadata=same)
         report = load.load_labels(conn, files)
         methods = dict(conn.execute("SELECT match_method, count(*) FROM core.ecoreseau_label GROUP BY 1"))
     context.log.info(f"{report.rows_loaded} labels, matched: {methods}")
@@ -84,8 +91,12 @@ def ecoreseau_labels(context: AssetExecutionContext, postgis: PostGIS, sources: 
        description="Potentiel de raccordement par département (50/100/150 m, BDNB 2022) et nombre de "
                    "réseaux et taux EnR&R par département")
 def heat_potential(context: AssetExecutionContext, postgis: PostGIS, sources: Sources) -> MaterializeResult:
+    potential, summary = sources.fetch(fcu.POTENTIAL), sources.fetch(fcu.STATS_DEPARTEMENTS)
     with postgis.connect() as conn:
-        report = load.load_potential(conn, sources.fetch(fcu.POTENTIAL), sources.fetch(fcu.STATS_DEPARTEMENTS))
+        if same := unchanged(context, conn, files={"fcu-potential": [potential], "fcu-departement-summary": [summary]},
+                             inputs=["cog-departement"]):
+            return MaterializeResult(metadata=same)
+        report = load.load_potential(conn, potential, summary)
         departements = conn.execute(
             "SELECT count(DISTINCT departement_code) FROM core.heat_potential_departement").fetchone()[0]
     return MaterializeResult(metadata={**report.as_metadata(), "departements": departements})
@@ -97,6 +108,7 @@ def heat_national_figures(context: AssetExecutionContext, postgis: PostGIS, sour
         report = load.load_national_figures(conn, sources.fetch(fcu.KEY_FIGURES),
                                             sources.fetch(fcu.STATS_NATIONAL))
     return MaterializeResult(metadata=report.as_metadata())
+
 
 @asset(group_name=GROUP, deps=[communes],
        description="Réseaux de chaleur et de froid de l'arrêté DPE 2026 (valeurs réglementaires, "

@@ -5,6 +5,7 @@ from dagster import AssetExecutionContext, AssetIn, AssetSpec, MaterializeResult
 
 from geodata.sources.fetch import Fetched, SourceError
 from geodata.sources.irve.reader import CONSOLIDATED, DERIVED_EXTRACT, SCHEMA
+from pipelines.incremental import unchanged
 from pipelines.irve.load import SOURCE, load_charging_points
 from pipelines.reference.assets import communes
 from pipelines.resources import PostGIS, Sources
@@ -49,6 +50,12 @@ def irve_source(context: AssetExecutionContext, sources: Sources) -> IrveFiles:
 )
 def charging_points(context: AssetExecutionContext, postgis: PostGIS, irve_source: IrveFiles):
     with postgis.connect() as conn:
+        # The schema is a fixed version (declared in the reader): the data file decides.
+        if same := unchanged(context, conn, files={SOURCE: [irve_source.data]},
+                             inputs=["cog-commune", "commune-boundaries"]):
+            yield MaterializeResult(asset_key="charging_points", metadata=same)
+            yield MaterializeResult(asset_key="charging_point_quarantine", metadata=same)
+            return
         loaded = load_charging_points(conn, irve_source.data, irve_source.schema)
     report = loaded.report
     context.log.info(f"{report.rows_loaded} points loaded, {report.rows_quarantined} quarantined, "

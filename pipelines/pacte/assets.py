@@ -14,6 +14,7 @@ from geodata.sources.pacte.table import read_table
 from geodata.sources.pacte.campaigns import CAMPAIGNS
 from observatory import pact
 from observatory.reconciliation import reference_from_db
+from pipelines.incremental import unchanged
 from pipelines.metadata import markdown_table
 from pipelines.pacte.resources import PacteImports
 from pipelines.resources import PostGIS, Sources
@@ -33,6 +34,10 @@ def pact_catalogue(context: AssetExecutionContext, postgis: PostGIS, sources: So
     fetched = sources.fetch(CATALOGUE_2020)
     reports = []
     with postgis.connect() as conn:
+        if same := unchanged(context, conn, inputs=["cog-%"], files={
+                "pacte-catalogue:municipales-2020": [fetched],
+                **{f"pacte-catalogue:{_campaign_of(p.name)}": [p] for p in pacte_imports.catalogue_files()}}):
+            return MaterializeResult(metadata=same)
         reports.append(pact.import_catalogue(conn, fetched.path, "municipales-2020",
                                              source_url=fetched.location, vintage=CATALOGUE_2020.vintage))
         refused = []
@@ -123,6 +128,10 @@ def pact_signatures(context: AssetExecutionContext, postgis: PostGIS, sources: S
     fetched = sources.fetch(HDF_2020)
     today = date.today()
     with postgis.connect() as conn:
+        # Every list of the folder, follow-ups included: which is which takes reading them.
+        if same := unchanged(context, conn, inputs=["cog-%", "pacte-catalogue:%"], files={
+                f"pacte:{HDF_DATASET}": [fetched], **{f"pacte:{p.stem}": [p] for p in pacte_imports.list_files()}}):
+            return MaterializeResult(metadata=same)
         reference = reference_from_db(conn)
         plans = [pact.import_list(conn, fetched.path, dataset=HDF_DATASET, kind="signatures",
                                   today=today, reference=reference, source_url=fetched.location,

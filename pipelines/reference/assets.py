@@ -7,6 +7,7 @@ from geodata.sources.cog.load import load_reference
 from geodata.sources.contours.harmonise import communes_without_boundary, harmonise
 from geodata.sources.contours.load import load_contours
 from geodata.sources.contours.reader import COMMUNES_2018
+from pipelines.incremental import unchanged
 from pipelines.metadata import markdown_table
 from pipelines.resources import PostGIS, Sources
 
@@ -16,7 +17,12 @@ GROUP = "reference"
 @asset(group_name=GROUP, description="COG 2026: régions, départements, EPCI, current and former communes")
 def cog_reference(context: AssetExecutionContext, postgis: PostGIS, sources: Sources) -> MaterializeResult:
     files = [sources.fetch(s) for s in (cog.COMMUNES, cog.EPCI, cog.DEPARTEMENTS, cog.REGIONS)]
+    communes_file, epci, departements, regions = files
     with postgis.connect() as conn:
+        if same := unchanged(context, conn, files={
+            "cog-commune": [communes_file], "cog-former_commune": [communes_file], "cog-epci": [epci],
+            "cog-departement": [departements], "cog-region": [regions]}):
+            return MaterializeResult(metadata=same)
         report, reference = load_reference(conn, *files)
     context.log.info(f"{report.rows_loaded} communes, {len(reference.former_communes)} former codes")
     return MaterializeResult(metadata={
@@ -31,6 +37,8 @@ def cog_reference(context: AssetExecutionContext, postgis: PostGIS, sources: Sou
 def commune_contours(context: AssetExecutionContext, postgis: PostGIS, sources: Sources) -> MaterializeResult:
     fetched = sources.fetch(COMMUNES_2018)
     with postgis.connect() as conn:
+        if same := unchanged(context, conn, files={"contours": [fetched]}):
+            return MaterializeResult(metadata=same)
         report = load_contours(conn, fetched)
     context.log.info(f"{report.rows_loaded} contours, {report.rows_repaired} repaired")
     return MaterializeResult(metadata=report.as_metadata())
@@ -40,6 +48,8 @@ def commune_contours(context: AssetExecutionContext, postgis: PostGIS, sources: 
        description="Current communes with their geometry: merged communes dissolved into their commune")
 def communes(context: AssetExecutionContext, postgis: PostGIS) -> MaterializeResult:
     with postgis.connect() as conn:
+        if same := unchanged(context, conn, computed=["commune-boundaries"], inputs=["cog-%", "contours"]):
+            return MaterializeResult(metadata=same)
         report = harmonise(conn, COMMUNES_2018.vintage)
         missing = communes_without_boundary(conn)
     context.log.info(f"{report.rows_loaded} communes with a geometry, {len(missing)} without")

@@ -29,7 +29,7 @@ def test_donnees_lists_sources_runs_and_quarantine(quarantined):
     at = open_page("donnees")
     assert not at.exception
     assert at.title[0].value == "Données"
-    catalogue, runs, quarantine = at.dataframe[0].value, at.dataframe[1].value, at.dataframe[2].value
+    catalogue, runs, quarantine = at.dataframe[0].value, at.dataframe[2].value, at.dataframe[3].value
     assert "Code officiel géographique (communes, EPCI, départements, régions)" in list(catalogue["Source"])
     irve_source = catalogue.set_index("Source").loc["Bornes de recharge pour véhicules électriques (IRVE)"]
     assert irve_source["Licence"] == "Licence Ouverte 2.0" and irve_source["Millésime"] == "2025-10-25"

@@ -16,7 +16,8 @@ def test_schedules_and_import_sensor_are_running_by_default():
     sensors = {s.name: s.default_status for s in repository.sensor_defs}
     assert schedules == {"weekly_refresh": DefaultScheduleStatus.RUNNING,
                          "irve_daily": DefaultScheduleStatus.RUNNING,
-                         "heat_monthly": DefaultScheduleStatus.RUNNING}
+                         "heat_monthly": DefaultScheduleStatus.RUNNING,
+                         "freshness_hourly": DefaultScheduleStatus.RUNNING}
     assert sensors == {"pact_import_folder_sensor": DefaultSensorStatus.RUNNING}
 
 
@@ -30,8 +31,9 @@ def test_an_asset_of_a_multi_asset_brings_its_siblings_and_the_file_it_reads():
     assert resolve_selection("charging_point_quarantine") == resolve_selection("charging_points")
     assert resolve_selection("heat_networks") == keys("heat_networks", "fcu_opendata_archive")
     assert resolve_selection("communes") == keys("communes")
-    assert resolve_selection("irve_source*") == keys("irve_source", "charging_points",
-                                                     "charging_point_quarantine", "commune_energy")
+    downstream = resolve_selection("irve_source*")
+    assert keys("irve_source", "charging_points", "charging_point_quarantine", "commune_energy") <= downstream
+    assert not keys("communes", "cog_reference", "heat_networks") & downstream
     assert resolve_selection("*") == {AssetKey(name) for name in asset_names()}
 
 

@@ -1,0 +1,83 @@
+"""Each refresh's outcome recorded per source, and checks that warn when a source is late.
+
+The hooks record every asset step's success or failure in `core.source_refresh`
+(`observatory.sources.record_refresh`): the Données page shows it. One check per catalogue source warns when its latest successful
+refresh is older than twice its cadence, or when its latest refresh failed; they run after
+each refresh and every hour by themselves (`freshness_hourly`).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from dagster import (AssetCheckResult, AssetCheckSeverity, AssetKey, AssetSelection, DefaultScheduleStatus,
+                     HookContext, ScheduleDefinition, asset_check, define_asset_job, failure_hook, success_hook)
+
+from observatory import sources
+from pipelines.resources import PostGIS
+
+# Which catalogue source (observatory.sources.CATALOGUE) each asset refreshes.
+SOURCE_OF_ASSET = {
+    "cog_reference": "cog", "commune_contours": "contours", "communes": "contours",
+    "irve_source": "irve", "charging_points": "irve",
+    "fcu_opendata_archive": "fcu-reseaux", "heat_networks": "fcu-reseaux", "heat_networks_arrete": "fcu-arrete",
+    "commune_councils": "conseils",
+    "ecoreseau_labels": "fcu-potentiel", "heat_potential": "fcu-potentiel", "heat_national_figures": "fcu-potentiel",
+    "pact_catalogue": "pacte", "pact_signatures": "pacte", "pact_follow_up": "pacte",
+    "commune_energy": "indicateurs-energie",
+}
+# The asset a source's freshness check is attached to: the one that publishes it last.
+CHECKED_ASSET = {"cog": "cog_reference", "contours": "communes", "irve": "charging_points",
+                 "fcu-reseaux": "heat_networks", "fcu-arrete": "heat_networks_arrete",
+                 "conseils": "commune_councils", "fcu-potentiel": "heat_potential",
+                 "pacte": "pact_signatures", "indicateurs-energie": "commune_energy"}
+
+
+def _record(context: HookContext, error: BaseException | None) -> None:
+    source_key = SOURCE_OF_ASSET.get(context.op.name)
+    if source_key is None:  # a check, or an asset no catalogue source lists
+        return
+    with context.resources.postgis.connect() as conn:
+        sources.record_refresh(conn, source_key, context.op.name, error)
+
+
+@success_hook(required_resource_keys={"postgis"})
+def refresh_succeeded(context: HookContext) -> None:
+    _record(context, None)
+
+
+@failure_hook(required_resource_keys={"postgis"})
+def refresh_failed(context: HookContext) -> None:
+    _record(context, context.op_exception or RuntimeError("échec sans message"))
+
+
+REFRESH_HOOKS = {refresh_succeeded, refresh_failed}
+
+
+def _freshness_check(source_key: str, asset: str):
+    source = sources.CATALOGUE[source_key]
+    cadence = f"tous les {source.cadence_days} jours" if source.cadence_days else "sans cadence"
+
+    @asset_check(asset=AssetKey(asset), name=f"{source_key.replace('-', '_')}_is_fresh", blocking=False,
+                 description=f"{source.name} : rafraîchie {cadence} ; avertit au-delà du double, "
+                             f"ou quand son dernier rafraîchissement a échoué")
+    def check(postgis: PostGIS) -> AssetCheckResult:
+        with postgis.sql_connect() as conn:
+            found = next(f for f in sources.freshness_status(conn) if f.source.key == source_key)
+        age = found.age(datetime.now(sources.PARIS))
+        return AssetCheckResult(
+            passed=found.status == sources.UP_TO_DATE, severity=AssetCheckSeverity.WARN,
+            metadata={"status": found.status, "cadence_days": source.cadence_days or 0,
+                      "age_hours": round(age.total_seconds() / 3600, 1) if age else -1,
+                      "last_load": sources.french_datetime(found.loaded_at),
+                      "vintage": found.vintage, "last_failure": found.failure or ""})
+
+    return check
+
+
+FRESHNESS_CHECKS = [_freshness_check(key, asset) for key, asset in CHECKED_ASSET.items()]
+
+freshness_checks = define_asset_job(
+    "freshness_checks", selection=AssetSelection.checks(*FRESHNESS_CHECKS),
+    description="Checks that every source was refreshed within twice its cadence")
+freshness_hourly = ScheduleDefinition(name="freshness_hourly", job=freshness_checks, cron_schedule="17 * * * *",
+                                      execution_timezone="Europe/Paris", default_status=DefaultScheduleStatus.RUNNING)
