@@ -41,7 +41,7 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     table = frame.copy()
     for column in table.columns:
         values = table[column]
-        if values.dtype == object:
+        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
             table[column] = values.map(_cell)
         elif pd.api.types.is_float_dtype(values) and values.dropna().mod(1).eq(0).all() and values.notna().any():
             # Counts with a missing value arrive as floats from SQL: `238246`, not `238246,0`.
