@@ -1,161 +1,419 @@
-"""A small HTTP endpoint serving commune vector tiles for the national maps.
+"""The tile service of the observatory's maps: an ASGI application (Starlette) on uvicorn.
 
-`GET /communes/<indicator>/<z>/<x>/<y>.pbf` answers a gzipped Mapbox vector tile made by
-PostGIS; `GET /national/<indicator>.png` the national choropleth as one image, for the first
-paint. Both are kept in memory for a while: they cost up to a second to make and every visitor
-asks for the same few. Reads go through the read-only role.
-
+`GET /communes/<indicator>/<z>/<x>/<y>.pbf` answers a gzipped Mapbox vector tile;
+`GET /national/<indicator>.png` the national choropleth as one image, for the first paint.
 `GET /workers/mvt-worker.js` serves the loaders.gl worker that parses these tiles in the
-browser. Streamlit's deck.gl bundle ships only the worker-side MVT loader (no in-page parser),
-and would otherwise fetch the worker from unpkg.com: served from here, the map needs no CDN.
+browser: Streamlit's deck.gl bundle ships only the worker-side MVT loader (no in-page parser)
+and would otherwise fetch the worker from unpkg.com; served from here, the map needs no CDN.
+
+Where answers come from:
+- the national zooms (z0-z8) and the national images, from the static build that the pipeline
+  writes after each refresh (`observatory.national_tiles`: one PMTiles archive per indicator).
+  The archive is decoded here, tile by tile, and served under the same URLs as dynamic tiles:
+  deck.gl's MVTLayer of Streamlit's bundle cannot read PMTiles itself, the pages need no change,
+  and no database is read for them. The build is used while its data version is the database's
+  (or while the database cannot be reached); a newer load falls back to dynamic tiles until
+  the pipeline has rebuilt it;
+- higher zooms, from PostGIS (`observatory.tiles`), through the read-only role, kept in memory
+  (by size, least recently used first) until the data changes.
+
+Every answer carries an ETag and Last-Modified made from the data's last load
+(`observatory.load_run`, read every few seconds, never per request) and the drawing code's
+hash: `If-None-Match` / `If-Modified-Since` get a 304 without touching the database, and a
+refresh changes the ETag.
+
+Why this stack: the previous `http.server` endpoint ran a thread per connection with a
+hand-made pool; under 64 concurrent clients requests waited 14 s and timed out. uvicorn runs
+one event loop that holds any number of idle or slow connections for free; Starlette gives
+routing and responses without a framework's weight (FastAPI would add validation and OpenAPI
+for five routes). Database work stays synchronous psycopg (the tile SQL is shared with the
+pipeline that builds the archives) in worker threads, bounded by a `psycopg_pool`
+ConnectionPool and a limiter of the same size, and identical concurrent requests share one
+query. A maintained tile server such as tipg serves tables and functions as they are; our
+tiles are styled per indicator (classes, colours, French number text) and partly static,
+which is our code either way.
+
+Bad requests are answered at once with a 4xx: unknown indicator or path (404), z beyond 22,
+x/y outside the zoom or not a number (400). uvicorn's h11 protocol only times out idle
+keep-alive connections, and any byte resets that timer: a client that never finishes its
+request would hold its connection forever. `RequestDeadlineProtocol` gives every request
+`REQUEST_SECONDS` from the connection (or the previous answer) to arrive, then answers 408 and
+closes; headers beyond h11's 16 KiB limit get a 400.
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import gzip
-import queue
-import re
-import threading
-import time
+import hashlib
+import logging
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Awaitable, Callable
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+import anyio
 import psycopg
+import uvicorn
+from psycopg_pool import ConnectionPool
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from geodata import db
-from observatory import energy
-from observatory.map_indicators import MAP_INDICATORS, MapIndicator
+from geodata.settings import tile_archive_dir
+from observatory import energy, national_tiles
 from observatory.national_image import render_national_png
-from observatory.tiles import commune_tile
+from observatory.national_tiles import SERVED, DataVersion, NationalBuild
+from observatory.tiles import commune_tile, tile_exists
 
-TILE_PATH = re.compile(r"^/communes/(?P<indicator>[a-z_0-9]+)/(?P<z>\d+)/(?P<x>\d+)/(?P<y>\d+)\.pbf$")
-NATIONAL_PATH = re.compile(r"^/national/(?P<indicator>[a-z_0-9]+)\.png$")
-# The home map's indicators and the Énergie page's, each under its own key.
-SERVED: dict[str, MapIndicator] = {**MAP_INDICATORS, **energy.MAPS}
-CACHE_SECONDS = 600
-CACHE_TILES = 2000
-# Idle connections kept for the next requests (each request runs in a new thread); beyond
-# this, a burst's extra connections are closed rather than kept open for nothing.
-IDLE_CONNECTIONS = 8
-# Tiles that cover metropolitan France at national zooms: made before the first visitor asks.
+__all__ = ["SERVED", "MVT_WORKER_PATH", "create_app", "main"]
+
+# Browsers and caches reuse an answer this long, then revalidate it (a 304 until a refresh).
+MAX_AGE_SECONDS = 60
+CACHE_BYTES = 256 * 1024 * 1024
+# Connections to PostGIS, and tile queries at once: the database has 2 cores here.
+POOL_SIZE = 6
+# How often the data version (last load) and the static build are looked at.
+POLL_SECONDS = 5.0
+REQUEST_SECONDS = 10.0
+KEEP_ALIVE_SECONDS = 5
+# Tiles that cover metropolitan France at zoom 6, and the maps the home and Énergie pages
+# open with: made before the first visitor asks when no static build has them.
 WARM_TILES = [(6, x, y) for x in (31, 32, 33) for y in (21, 22, 23)]
-# The maps the home and Énergie pages open with (about 2 s each to draw).
 WARM_IMAGES = ("density", energy.INDICATORS["charging_points"].map_key)
 # Must be the loaders.gl version bundled by Streamlit (see dashboards/vendor/loaders.gl/).
 MVT_WORKER_PATH = "/workers/mvt-worker.js"
 MVT_WORKER = Path(__file__).resolve().parent / "vendor" / "loaders.gl" / "mvt-worker-4.4.3.js"
+MVT_TYPE = "application/vnd.mapbox-vector-tile"
+MAX_COORDINATE_DIGITS = 7   # 2**22 has 7 digits: longer is refused before int() reads it
+
+log = logging.getLogger("observatory.tiles")
 
 
-class TileCache:
-    def __init__(self, size: int = CACHE_TILES, seconds: float = CACHE_SECONDS):
-        self._tiles: OrderedDict[tuple, tuple[float, bytes]] = OrderedDict()
-        self._size, self._seconds = size, seconds
-        self._lock = threading.Lock()
+class ByteLRU:
+    """Answers kept by total size, the least recently used dropped first. Used from the event
+    loop only: no lock."""
+
+    def __init__(self, capacity: int = CACHE_BYTES):
+        self._items: OrderedDict[tuple, bytes] = OrderedDict()
+        self._capacity, self.size = capacity, 0
 
     def get(self, key: tuple) -> bytes | None:
-        with self._lock:
-            hit = self._tiles.get(key)
-            if hit is None or time.monotonic() - hit[0] > self._seconds:
-                return None
-            self._tiles.move_to_end(key)
-            return hit[1]
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
 
-    def put(self, key: tuple, tile: bytes) -> None:
-        with self._lock:
-            self._tiles[key] = (time.monotonic(), tile)
-            while len(self._tiles) > self._size:
-                self._tiles.popitem(last=False)
+    def put(self, key: tuple, value: bytes) -> None:
+        self.size += len(value) - len(self._items.pop(key, b""))
+        self._items[key] = value
+        while self.size > self._capacity and self._items:
+            self.size -= len(self._items.popitem(last=False)[1])
+
+    def clear(self) -> None:
+        self._items.clear()
+        self.size = 0
 
 
-class TileServer(ThreadingHTTPServer):
-    daemon_threads = True
+class TileService:
+    """The state behind the routes: connection pool, data version, static build, cache."""
 
-    def __init__(self, address: tuple[str, int], database_url: str):
-        super().__init__(address, TileHandler)
-        self.database_url = database_url
-        self.cache = TileCache()
-        # Redrawing a national image costs about a second: tile traffic must not evict it.
-        self.national_cache = TileCache(size=len(SERVED))
-        self.mvt_worker = gzip.compress(MVT_WORKER.read_bytes(), 9)
-        self._idle: queue.SimpleQueue[psycopg.Connection] = queue.SimpleQueue()
+    def __init__(self, database_url: str, archive_dir: Path | None, pool_size: int = POOL_SIZE,
+                 poll_seconds: float = POLL_SECONDS):
+        self.archive_dir, self.poll_seconds = archive_dir, poll_seconds
+        self.pool = ConnectionPool(database_url, min_size=1, max_size=pool_size, open=False,
+                                   kwargs={"autocommit": True}, configure=self._configure,
+                                   name="tiles", timeout=30)
+        self.limiter = anyio.CapacityLimiter(pool_size)
+        self.version: DataVersion | None = None     # None: the database was never reached
+        self.build: NationalBuild | None = None
+        self._build_stamp: float | None = None
+        self.cache = ByteLRU()
+        self._pending: dict[tuple, asyncio.Future] = {}
+        self.mvt_worker = gzip.compress(MVT_WORKER.read_bytes(), 9, mtime=0)
+        self.mvt_worker_etag = f'"{hashlib.sha256(self.mvt_worker).hexdigest()[:16]}"'
 
-    @contextmanager
-    def connection(self) -> Iterator[psycopg.Connection]:
+    @staticmethod
+    def _configure(conn: psycopg.Connection) -> None:
+        conn.execute(f"SET ROLE {db.READER_ROLE}")
+
+    # -- versions -------------------------------------------------------------------------
+    def _read_version(self) -> DataVersion:
+        with self.pool.connection(timeout=self.poll_seconds) as conn:
+            return national_tiles.data_version(conn)
+
+    async def refresh(self) -> None:
+        """Read the data version and reopen the static build if it changed."""
         try:
-            conn = self._idle.get_nowait()
-        except queue.Empty:
-            conn = psycopg.connect(self.database_url, autocommit=True)
-            conn.execute(f"SET ROLE {db.READER_ROLE}")
-        try:
-            yield conn
-        finally:
-            # A failed query leaves an autocommit connection usable; a lost one is dropped.
-            if conn.closed or conn.broken or self._idle.qsize() >= IDLE_CONNECTIONS:
-                conn.close()
-            else:
-                self._idle.put(conn)
+            version = await anyio.to_thread.run_sync(self._read_version, limiter=self.limiter)
+        except (psycopg.Error, OSError) as error:   # keep the last known version
+            log.warning("data version unavailable: %s", error)
+        else:
+            if version != self.version:
+                self.cache.clear()
+                self.version = version
+        self._reload_build()
 
-    def tile(self, indicator_key: str, z: int, x: int, y: int) -> bytes:
-        key = (indicator_key, z, x, y)
+    def _reload_build(self) -> None:
+        if self.archive_dir is None:
+            return
+        manifest = self.archive_dir / national_tiles.MANIFEST
+        try:
+            stamp = manifest.stat().st_mtime_ns
+        except FileNotFoundError:
+            stamp = None
+        if stamp == self._build_stamp:
+            return
+        try:
+            build = national_tiles.read_build(self.archive_dir)
+        except (OSError, ValueError, KeyError) as error:
+            log.warning("static build unreadable, tiles stay dynamic: %s", error)
+            return
+        old, self.build, self._build_stamp = self.build, build, stamp
+        if old is not None:
+            old.close()
+
+    async def poll(self) -> None:
+        while True:
+            await asyncio.sleep(self.poll_seconds)
+            await self.refresh()
+
+    def static_build(self) -> NationalBuild | None:
+        """The static build when it holds the current data (or the database is out of reach)."""
+        build = self.build
+        if build is not None and (self.version is None or build.version == self.version):
+            return build
+        return None
+
+    # -- dynamic answers ------------------------------------------------------------------
+    async def shared(self, key: tuple, make: Callable[[psycopg.Connection], bytes]) -> bytes:
+        """The cached answer for `key`, else made once in a worker thread for every request
+        that asks for it meanwhile; a client that goes away does not cancel it for others."""
         cached = self.cache.get(key)
-        if cached is None:
-            with self.connection() as conn:
-                cached = gzip.compress(commune_tile(conn, SERVED[indicator_key], z, x, y), 5)
-            self.cache.put(key, cached)
-        return cached
+        if cached is not None:
+            return cached
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._make(key, make))
+            self._pending[key] = pending
+            pending.add_done_callback(lambda _: self._pending.pop(key, None))
+        return await asyncio.shield(pending)
 
-    def national_image(self, indicator_key: str) -> bytes:
-        key = (indicator_key, "national")
-        cached = self.national_cache.get(key)
-        if cached is None:
-            with self.connection() as conn:
-                cached = render_national_png(conn, SERVED[indicator_key])
-            self.national_cache.put(key, cached)
-        return cached
+    async def _make(self, key: tuple, make: Callable[[psycopg.Connection], bytes]) -> bytes:
+        def run() -> bytes:
+            with self.pool.connection() as conn:
+                return make(conn)
+        value = await anyio.to_thread.run_sync(run, limiter=self.limiter)
+        if self.version is not None and key[0] == self.version:
+            self.cache.put(key, value)
+        return value
 
-    def warm(self) -> None:
-        for indicator_key in WARM_IMAGES:
-            self.national_image(indicator_key)
+    async def tile(self, version: DataVersion, key: str, z: int, x: int, y: int) -> bytes:
+        indicator = SERVED[key]
+        return await self.shared((version, key, z, x, y),
+                                 lambda conn: gzip.compress(commune_tile(conn, indicator, z, x, y), 5, mtime=0))
+
+    async def image(self, version: DataVersion, key: str) -> bytes:
+        indicator = SERVED[key]
+        return await self.shared((version, key, "national"), lambda conn: render_national_png(conn, indicator))
+
+    async def warm(self) -> None:
+        version = self.version
+        if version is None:
+            return
+        build = self.static_build()
+        for key in WARM_IMAGES:
+            if build is None or key not in build.images:
+                await self.image(version, key)
         for z, x, y in WARM_TILES:
-            self.tile(WARM_IMAGES[0], z, x, y)
+            if build is None or not build.covers(WARM_IMAGES[0], z):
+                await self.tile(version, WARM_IMAGES[0], z, x, y)
 
 
-class TileHandler(BaseHTTPRequestHandler):
-    server: TileServer
+# -- HTTP -------------------------------------------------------------------------------
+def _text(status: int, message: str, headers: dict | None = None) -> Response:
+    return PlainTextResponse(message, status, headers={"Access-Control-Allow-Origin": "*", **(headers or {})})
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        if self.path == "/health":
-            return self._answer(200, b"ok", "text/plain")
-        if self.path == MVT_WORKER_PATH:
-            return self._answer(200, self.server.mvt_worker, "text/javascript", gzipped=True)
-        national = NATIONAL_PATH.match(self.path.split("?")[0])
-        if national and national["indicator"] in SERVED:
-            return self._answer(200, self.server.national_image(national["indicator"]), "image/png")
-        match = TILE_PATH.match(self.path.split("?")[0])
-        if not match or match["indicator"] not in SERVED:
-            return self._answer(404, b"unknown tile path or indicator", "text/plain")
+
+def _not_modified(request: Request, version: DataVersion) -> bool:
+    """RFC 9110: If-None-Match decides when present, else If-Modified-Since."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return "*" in tags or version.etag in tags
+    if_modified_since = request.headers.get("if-modified-since")
+    if if_modified_since:
         try:
-            tile = self.server.tile(match["indicator"], int(match["z"]), int(match["x"]), int(match["y"]))
-        except ValueError as error:
-            return self._answer(400, str(error).encode(), "text/plain")
-        self._answer(200, tile, "application/vnd.mapbox-vector-tile", gzipped=True)
+            return version.loaded_at.replace(microsecond=0) <= parsedate_to_datetime(if_modified_since)
+        except (TypeError, ValueError):
+            return False
+    return False
 
-    def _answer(self, status: int, body: bytes, content_type: str, gzipped: bool = False) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Access-Control-Allow-Origin", "*")
-        self.send_header("Cache-Control", f"public, max-age={CACHE_SECONDS}")
-        if gzipped:
-            self.send_header("Content-Encoding", "gzip")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
-    def log_message(self, *_args) -> None:
-        pass
+def _versioned(request: Request, version: DataVersion, body: bytes, media_type: str,
+               gzipped: bool = False) -> Response:
+    headers = {"Access-Control-Allow-Origin": "*", "Cache-Control": f"public, max-age={MAX_AGE_SECONDS}",
+               "ETag": version.etag, "Last-Modified": version.last_modified}
+    if _not_modified(request, version):
+        return Response(status_code=304, headers=headers)
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, 200, headers=headers, media_type=media_type)
+
+
+def _database_unavailable() -> Response:
+    return _text(503, "database unavailable", {"Retry-After": str(int(POLL_SECONDS))})
+
+
+def _coordinates(request: Request) -> tuple[int, int, int] | None:
+    values = [request.path_params[name] for name in ("z", "x", "y")]
+    if not all(value.isascii() and value.isdigit() and len(value) <= MAX_COORDINATE_DIGITS for value in values):
+        return None
+    z, x, y = map(int, values)
+    return (z, x, y) if tile_exists(z, x, y) else None
+
+
+async def tile_route(request: Request) -> Response:
+    service: TileService = request.app.state.service
+    key = request.path_params["indicator"]
+    if key not in SERVED:
+        return _text(404, "unknown indicator")
+    place = _coordinates(request)
+    if place is None:
+        return _text(400, "no such tile: z from 0 to 22, x and y from 0 to 2^z - 1")
+    build = service.static_build()
+    if build is not None and build.covers(key, place[0]):
+        return _versioned(request, build.version, build.tile(key, *place), MVT_TYPE, gzipped=True)
+    return await _from_database(request, service, lambda version: service.tile(version, key, *place),
+                                MVT_TYPE, gzipped=True)
+
+
+async def national_route(request: Request) -> Response:
+    service: TileService = request.app.state.service
+    key = request.path_params["indicator"]
+    if key not in SERVED:
+        return _text(404, "unknown indicator")
+    build = service.static_build()
+    if build is not None and key in build.images:
+        return _versioned(request, build.version, build.images[key], "image/png")
+    return await _from_database(request, service, lambda version: service.image(version, key), "image/png")
+
+
+async def _from_database(request: Request, service: TileService,
+                         make: Callable[[DataVersion], Awaitable[bytes]], media_type: str,
+                         gzipped: bool = False) -> Response:
+    version = service.version
+    if version is None:
+        return _database_unavailable()
+    if _not_modified(request, version):
+        return _versioned(request, version, b"", media_type)
+    try:
+        body = await make(version)
+    except (psycopg.OperationalError, psycopg.InterfaceError, TimeoutError) as error:
+        log.warning("tile query failed: %s", error)
+        return _database_unavailable()
+    return _versioned(request, version, body, media_type, gzipped)
+
+
+async def worker_route(request: Request) -> Response:
+    service: TileService = request.app.state.service
+    headers = {"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=86400",
+               "ETag": service.mvt_worker_etag}
+    if request.headers.get("if-none-match") == service.mvt_worker_etag:
+        return Response(status_code=304, headers=headers)
+    return Response(service.mvt_worker, headers={**headers, "Content-Encoding": "gzip"},
+                    media_type="text/javascript")
+
+
+async def health_route(request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+def create_app(database_url: str, archive_dir: Path | None = None, *, warm: bool = False,
+               pool_size: int = POOL_SIZE, poll_seconds: float = POLL_SECONDS) -> Starlette:
+    service = TileService(database_url, archive_dir, pool_size, poll_seconds)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        service.pool.open(wait=False)
+        await service.refresh()
+        tasks = [asyncio.create_task(service.poll())]
+        if warm:
+            tasks.append(asyncio.create_task(service.warm()))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await anyio.to_thread.run_sync(service.pool.close)
+            if service.build is not None:
+                service.build.close()
+
+    app = Starlette(routes=[
+        Route("/health", health_route),
+        Route(MVT_WORKER_PATH, worker_route),
+        Route("/national/{indicator}.png", national_route),
+        Route("/communes/{indicator}/{z}/{x}/{y}.pbf", tile_route),
+    ], lifespan=lifespan)
+    app.state.service = service
+    return app
+
+
+_TIMEOUT_BODY = b"request not received in time"
+_TIMEOUT_ANSWER = (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
+                   b"connection: close\r\ncontent-length: %d\r\n\r\n%s" % (len(_TIMEOUT_BODY), _TIMEOUT_BODY))
+
+
+class RequestDeadlineProtocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline on each request's arrival (see the module
+    docstring): 408 and close when a request is not complete `request_seconds` after the
+    connection opened or the previous answer was sent."""
+
+    request_seconds = REQUEST_SECONDS
+    _deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._disarm()
+        if not self.transport.is_closing():
+            self._deadline = self.loop.call_later(self.request_seconds, self._deadline_passed)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _deadline_passed(self) -> None:
+        self._deadline = None
+        answering = self.cycle is not None and not self.cycle.response_complete
+        if answering or self.transport.is_closing():
+            return
+        self.transport.write(_TIMEOUT_ANSWER)
+        self.transport.close()
+
+
+def server_config(app: Starlette, host: str, port: int, *, request_seconds: float = REQUEST_SECONDS,
+                  **kwargs) -> uvicorn.Config:
+    protocol = type("RequestDeadlineProtocol", (RequestDeadlineProtocol,), {"request_seconds": request_seconds})
+    return uvicorn.Config(app, host=host, port=port, http=protocol, lifespan="on",
+                          timeout_keep_alive=KEEP_ALIVE_SECONDS, access_log=False, log_level="warning",
+                          backlog=4096, **kwargs)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -163,13 +421,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--archives", type=Path, default=None,
+                        help="folder of the static national build (default: OBSERVATORY_TILE_ARCHIVES "
+                             "or .cache/tiles)")
     parser.add_argument("--no-warm", action="store_true")
     args = parser.parse_args(argv)
-    server = TileServer((args.host, args.port), args.database_url or db.resolve_url())
-    if not args.no_warm:
-        threading.Thread(target=server.warm, daemon=True).start()
-    print(f"tiles: http://{args.host}:{server.server_port}/communes/<indicator>/<z>/<x>/<y>.pbf", flush=True)
-    server.serve_forever()
+    app = create_app(db.libpq_url(args.database_url) if args.database_url else db.resolve_url(),
+                     args.archives or tile_archive_dir(), warm=not args.no_warm)
+    print(f"tiles: http://{args.host}:{args.port}/communes/<indicator>/<z>/<x>/<y>.pbf", flush=True)
+    uvicorn.Server(server_config(app, args.host, args.port)).run()
 
 
 if __name__ == "__main__":

@@ -35,6 +35,13 @@ def dagster_home() -> Path:
     return Path(value).expanduser() if value else PROJECT_DIR / ".dagster"
 
 
+def tile_archive_dir() -> Path:
+    """Where the pipeline writes the static national tiles and the tile service reads them
+    (`OBSERVATORY_TILE_ARCHIVES`, by default `.cache/tiles/` in the project)."""
+    value = os.environ.get("OBSERVATORY_TILE_ARCHIVES", "").strip()
+    return Path(value).expanduser() if value else PROJECT_DIR / ".cache" / "tiles"
+
+
 def app_url() -> str:
     """Where people open the observatory (`OBSERVATORY_APP_URL`): invitation links point there."""
     return os.environ.get("OBSERVATORY_APP_URL", "").strip() or "http://127.0.0.1:8501"

@@ -1,6 +1,8 @@
 """Mapbox vector tiles of communes, made by PostGIS (`ST_AsMVT`) from the public views."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from psycopg import sql
 
 from observatory.formatting import NARROW_NBSP
@@ -8,25 +10,34 @@ from observatory.map_indicators import NO_DATA_LABEL, NO_DATA_RGB, MapIndicator
 
 LAYER = "communes"
 
+# The communes of a tile are clipped once (`features`; values are read only for the communes
+# left once clipped to the tile's grid); each indicator then makes its own tile from them: the
+# national archive builds the indicators' tiles of a place in one query. Features go in code
+# order: the same data makes the same bytes whatever the plan (parallel workers returned them
+# in any order).
 _TILE_SQL = """
 WITH tile AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env_3857),
      bounds AS (SELECT env_3857, ST_Transform(env_3857, 4326) AS env_4326 FROM tile),
      features AS (
-        SELECT c.insee_code AS code, c.name AS nom, {value} AS value,
-               ST_AsMVTGeom(ST_Transform(c.geom_wgs84, 3857), bounds.env_3857, %(extent)s, 16, true) AS geom
-        FROM observatory.commune c, bounds
-        WHERE c.geom_wgs84 && bounds.env_4326)
-SELECT ST_AsMVT(styled, %(layer)s, %(extent)s, 'geom') FROM (
+        SELECT c.insee_code AS code, c.name AS nom, {values}, clipped.geom
+        FROM observatory.commune c, bounds,
+             LATERAL (SELECT ST_AsMVTGeom(ST_Transform(c.geom_wgs84, 3857), bounds.env_3857, %(extent)s, 16, true)
+                      AS geom) AS clipped
+        WHERE c.geom_wgs84 && bounds.env_4326 AND clipped.geom IS NOT NULL)
+SELECT {tiles}
+"""
+
+_INDICATOR_TILE_SQL = """(SELECT ST_AsMVT(styled, %(layer)s, %(extent)s, 'geom' ORDER BY styled.code) FROM (
     SELECT code, nom,
            CASE WHEN value IS NULL THEN %(no_data_label)s
-                ELSE translate(to_char(round(value::numeric, %(decimals)s), %(pattern)s), ',.', %(separators)s)
-                     || %(unit)s END AS valeur,
-           (%(reds)s::int[])[cls] AS r, (%(greens)s::int[])[cls] AS g,
-           (%(blues)s::int[])[cls] AS b, geom
-    FROM (SELECT *, CASE WHEN value IS NULL THEN %(no_data)s
-                         ELSE width_bucket(value::float8, %(breaks)s::float8[]) + 1 END AS cls
-          FROM features WHERE geom IS NOT NULL) AS classed) AS styled
-"""
+                ELSE translate(to_char(round(value::numeric, {p}decimals)s), {p}pattern)s), ',.', %(separators)s)
+                     || {p}unit)s END AS valeur,
+           ({p}reds)s::int[])[cls] AS r, ({p}greens)s::int[])[cls] AS g,
+           ({p}blues)s::int[])[cls] AS b, geom
+    FROM (SELECT code, nom, geom, {value} AS value,
+                 CASE WHEN {value} IS NULL THEN {p}no_data)s
+                      ELSE width_bucket({value}::float8, {p}breaks)s::float8[]) + 1 END AS cls
+          FROM features) AS classed) AS styled)"""
 
 
 def tile_extent(z: int) -> int:
@@ -49,18 +60,42 @@ def number_pattern(decimals: int) -> str:
     return "FM999,999,999,990" + ("." + "0" * decimals if decimals else "")
 
 
-def commune_tile(conn, indicator: MapIndicator, z: int, x: int, y: int) -> bytes:
-    """One tile, with per-feature colour (r, g, b) by the indicator's classes and the value as
-    French text (`valeur`, with its unit) for tooltips."""
-    if not (0 <= z <= 22 and 0 <= x < 2 ** z and 0 <= y < 2 ** z):
+def tile_exists(z: int, x: int, y: int) -> bool:
+    return 0 <= z <= 22 and 0 <= x < 2 ** z and 0 <= y < 2 ** z
+
+
+def has_communes(conn, z: int, x: int, y: int) -> bool:
+    """Whether any commune's contour reaches the tile (its tile may still be empty: at low
+    zooms small communes vanish into the grid, where they show in the tiles below)."""
+    return conn.execute("SELECT EXISTS (SELECT FROM observatory.commune c WHERE c.geom_wgs84 && "
+                        "ST_Transform(ST_TileEnvelope(%s, %s, %s), 4326))", (z, x, y)).fetchone()[0]
+
+
+def commune_tiles(conn, indicators: Sequence[MapIndicator], z: int, x: int, y: int) -> dict[str, bytes]:
+    """The tile of each indicator at z/x/y (empty bytes where no commune is), by indicator key:
+    per-feature colour (r, g, b) by the indicator's classes and the value as French text
+    (`valeur`, with its unit) for tooltips."""
+    if not tile_exists(z, x, y):
         raise ValueError(f"no tile {z}/{x}/{y}")
-    palette = indicator.palette + [NO_DATA_RGB]
-    query = sql.SQL(_TILE_SQL).format(value=sql.SQL(indicator.value_sql))
-    row = conn.execute(query, {
-        "z": z, "x": x, "y": y, "extent": tile_extent(z), "layer": LAYER,
-        "breaks": [float(bound) for bound in indicator.breaks], "no_data": len(palette), "no_data_label": NO_DATA_LABEL,
-        "decimals": indicator.decimals, "pattern": number_pattern(indicator.decimals),
-        "separators": f"{NARROW_NBSP},", "unit": f"{NARROW_NBSP}{indicator.unit}" if indicator.unit else "",
-        "reds": [c[0] for c in palette], "greens": [c[1] for c in palette], "blues": [c[2] for c in palette],
-    }).fetchone()
-    return bytes(row[0]) if row and row[0] else b""
+    params = {"z": z, "x": x, "y": y, "extent": tile_extent(z), "layer": LAYER,
+              "no_data_label": NO_DATA_LABEL, "separators": f"{NARROW_NBSP},"}
+    values, tiles = [], []
+    for index, indicator in enumerate(indicators):
+        palette = indicator.palette + [NO_DATA_RGB]
+        params.update({f"i{index}_{name}": value for name, value in {
+            "breaks": [float(bound) for bound in indicator.breaks], "no_data": len(palette),
+            "decimals": indicator.decimals, "pattern": number_pattern(indicator.decimals),
+            "unit": f"{NARROW_NBSP}{indicator.unit}" if indicator.unit else "",
+            "reds": [c[0] for c in palette], "greens": [c[1] for c in palette], "blues": [c[2] for c in palette],
+        }.items()})
+        column = sql.Identifier(f"value_{index}")
+        values.append(sql.SQL("{} AS {}").format(sql.SQL(indicator.value_sql), column))
+        tiles.append(sql.SQL(_INDICATOR_TILE_SQL.replace("{p}", f"%(i{index}_")).format(value=column))
+    query = sql.SQL(_TILE_SQL).format(values=sql.SQL(", ").join(values), tiles=sql.SQL(", ").join(tiles))
+    row = conn.execute(query, params).fetchone()
+    return {indicator.key: bytes(tile) if tile else b"" for indicator, tile in zip(indicators, row)}
+
+
+def commune_tile(conn, indicator: MapIndicator, z: int, x: int, y: int) -> bytes:
+    """One indicator's tile (see `commune_tiles`)."""
+    return commune_tiles(conn, [indicator], z, x, y)[indicator.key]

@@ -12,6 +12,7 @@ from pipelines.heat import schedules as heat_schedules
 from pipelines.irve import assets as irve_assets
 from pipelines.irve import checks as irve_checks
 from pipelines.irve import schedules as irve_schedules
+from pipelines.maps import assets as map_assets
 from pipelines.pacte import assets as pacte_assets
 from pipelines.pacte import checks as pacte_checks
 from pipelines.pacte import sensors as pacte_sensors
@@ -23,8 +24,10 @@ from pipelines.resources import default_resources
 ASSET_MODULES = [reference_assets, irve_assets, heat_assets, energy_assets, pacte_assets, council_assets]
 CHECK_MODULES = [reference_checks, irve_checks, heat_checks, energy_checks, pacte_checks, council_checks]
 
+# The static national tiles are built from what the others load (minutes of PostGIS work and
+# files written beside the project): outside ASSET_MODULES, which fill the test databases.
 defs = Definitions(
-    assets=load_assets_from_modules(ASSET_MODULES),
+    assets=load_assets_from_modules([*ASSET_MODULES, map_assets]),
     asset_checks=[*load_asset_checks_from_modules(CHECK_MODULES), *freshness.FRESHNESS_CHECKS],
     jobs=[schedules.refresh_all, irve_schedules.irve_refresh, heat_schedules.heat_refresh,
           pacte_sensors.pact_import_job, freshness.freshness_checks],

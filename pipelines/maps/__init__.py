@@ -1,0 +1,1 @@
+"""Dagster asset of the static national map tiles."""
