@@ -7,7 +7,7 @@ import pytest
 from dagster import materialize
 
 from geodata.sources.pacte.template import write_template
-from pipelines.pacte import assets
+from pipelines.pacte import assets, checks
 from pipelines.pacte.resources import PacteImports
 from pipelines.resources import PostGIS, Sources
 from tests.pacte.conftest import remove_committed_pact
@@ -20,7 +20,8 @@ def committed_db(reference_db: str):
 
 
 def run_assets(url: str, mirror, folder):
-    return materialize([assets.pact_catalogue, assets.pact_signatures, assets.pact_follow_up],
+    return materialize([assets.pact_catalogue, assets.pact_signatures, assets.pact_follow_up,
+                        checks.signature_rows_accounted_for, checks.follow_up_rows_accounted_for],
                        resources={"postgis": PostGIS(database_url=url), "sources": Sources(mirror=str(mirror)),
                                   "pacte_imports": PacteImports(import_dir=str(folder))})
 
@@ -79,3 +80,5 @@ def test_refused_correction_leaves_the_published_list(committed_db, mirror, tmp_
     assert result.success
     assert result.asset_materializations_for_node("pact_signatures")[0].metadata["files_refused"].value
     assert published(committed_db, "collectif-municipales-2020") == before
+    # The accounting checks read the run that published the list, not the refused one.
+    assert all(e.passed for e in result.get_asset_check_evaluations())

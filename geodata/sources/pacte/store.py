@@ -249,6 +249,11 @@ def _replace_follow_ups(conn: psycopg.Connection, plan: ImportPlan, run_id: int)
           f.status, f.status_date, f.evidence_url, f.comment, f.source) for f in plan.follow_ups])
 
 
+# The first message of a refused file's run (the accounting checks skip such runs: the
+# dataset's published rows are those of its last run that was read).
+REFUSED = "Fichier refusé, rien n'a été chargé ni modifié"
+
+
 def record_refused_file(conn: psycopg.Connection, *, dataset: str, kind: str, file_name: str,
                         file_sha256: str, message: str) -> int:
     """A file that could not be imported, in its own import run (no rows, the reason in its
@@ -260,4 +265,4 @@ def record_refused_file(conn: psycopg.Connection, *, dataset: str, kind: str, fi
                    rows_loaded, items_quarantined, messages)
                VALUES (%s, %s, %s, %s, NULL, 0, 0, 0, 0, 0, 0, 0, %s) RETURNING id""",
             (dataset, kind, file_name, file_sha256,
-             json.dumps([f"Fichier refusé, rien n'a été chargé ni modifié: {message}"]))).fetchone()[0]
+             json.dumps([f"{REFUSED}: {message}"]))).fetchone()[0]
