@@ -34,11 +34,12 @@ tiles are styled per indicator (classes, colours, French number text) and partly
 which is our code either way.
 
 Bad requests are answered at once with a 4xx: unknown indicator or path (404), z beyond 22,
-x/y outside the zoom or not a number (400). uvicorn's h11 protocol only times out idle
+x/y outside the zoom or not a number (400), not HTTP (400). uvicorn only times out idle
 keep-alive connections, and any byte resets that timer: a client that never finishes its
-request would hold its connection forever. `RequestDeadlineProtocol` gives every request
+request would hold its connection forever. `RequestDeadlineProtocol` (uvicorn's httptools
+protocol: C parsing, about twice h11's requests per second here) gives every request
 `REQUEST_SECONDS` from the connection (or the previous answer) to arrive, then answers 408 and
-closes; headers beyond h11's 16 KiB limit get a 400.
+closes, and refuses a request head beyond `MAX_HEAD_BYTES` with 431.
 """
 from __future__ import annotations
 
@@ -47,7 +48,9 @@ import asyncio
 import contextlib
 import gzip
 import hashlib
+import json
 import logging
+import os
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from email.utils import parsedate_to_datetime
@@ -61,7 +64,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from geodata import db
 from geodata.settings import tile_archive_dir
@@ -80,6 +83,7 @@ POOL_SIZE = 6
 # How often the data version (last load) and the static build are looked at.
 POLL_SECONDS = 5.0
 REQUEST_SECONDS = 10.0
+MAX_HEAD_BYTES = 32 * 1024
 KEEP_ALIVE_SECONDS = 5
 # Tiles that cover metropolitan France at zoom 6, and the maps the home and Énergie pages
 # open with: made before the first visitor asks when no static build has them.
@@ -364,22 +368,36 @@ def create_app(database_url: str, archive_dir: Path | None = None, *, warm: bool
     return app
 
 
-_TIMEOUT_BODY = b"request not received in time"
-_TIMEOUT_ANSWER = (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
-                   b"connection: close\r\ncontent-length: %d\r\n\r\n%s" % (len(_TIMEOUT_BODY), _TIMEOUT_BODY))
+def _refusal(status: str, message: bytes) -> bytes:
+    return (b"HTTP/1.1 %s\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n"
+            b"content-length: %d\r\n\r\n%s" % (status.encode(), len(message), message))
 
 
-class RequestDeadlineProtocol(H11Protocol):
-    """uvicorn's h11 protocol with a deadline on each request's arrival (see the module
+_TIMEOUT_ANSWER = _refusal("408 Request Timeout", b"request not received in time")
+_TOO_LARGE_ANSWER = _refusal("431 Request Header Fields Too Large", b"request head too large")
+
+
+class RequestDeadlineProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with limits on each request's arrival (see the module
     docstring): 408 and close when a request is not complete `request_seconds` after the
-    connection opened or the previous answer was sent."""
+    connection opened or the previous answer was sent; 431 and close when more than
+    `MAX_HEAD_BYTES` arrive before a request's head is complete (httptools has no such limit)."""
 
     request_seconds = REQUEST_SECONDS
     _deadline: asyncio.TimerHandle | None = None
+    _head_bytes = 0
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        if not self._answering():
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD_BYTES:
+                self._refuse(_TOO_LARGE_ANSWER)
+                return
+        super().data_received(data)
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
@@ -389,8 +407,12 @@ class RequestDeadlineProtocol(H11Protocol):
         self._disarm()
         super().connection_lost(exc)
 
+    def _answering(self) -> bool:
+        return self.cycle is not None and not self.cycle.response_complete
+
     def _arm(self) -> None:
         self._disarm()
+        self._head_bytes = 0
         if not self.transport.is_closing():
             self._deadline = self.loop.call_later(self.request_seconds, self._deadline_passed)
 
@@ -401,19 +423,35 @@ class RequestDeadlineProtocol(H11Protocol):
 
     def _deadline_passed(self) -> None:
         self._deadline = None
-        answering = self.cycle is not None and not self.cycle.response_complete
-        if answering or self.transport.is_closing():
-            return
-        self.transport.write(_TIMEOUT_ANSWER)
-        self.transport.close()
+        if not self._answering():
+            self._refuse(_TIMEOUT_ANSWER)
+
+    def _refuse(self, answer: bytes) -> None:
+        if not self.transport.is_closing():
+            self.transport.write(answer)
+            self.transport.close()
+
+
+def _server_options(request_seconds: float = REQUEST_SECONDS) -> dict:
+    protocol = RequestDeadlineProtocol if request_seconds == REQUEST_SECONDS else \
+        type("RequestDeadlineProtocol", (RequestDeadlineProtocol,), {"request_seconds": request_seconds})
+    return {"http": protocol, "lifespan": "on", "timeout_keep_alive": KEEP_ALIVE_SECONDS, "access_log": False,
+            "log_level": "warning", "backlog": 4096}
 
 
 def server_config(app: Starlette, host: str, port: int, *, request_seconds: float = REQUEST_SECONDS,
                   **kwargs) -> uvicorn.Config:
-    protocol = type("RequestDeadlineProtocol", (RequestDeadlineProtocol,), {"request_seconds": request_seconds})
-    return uvicorn.Config(app, host=host, port=port, http=protocol, lifespan="on",
-                          timeout_keep_alive=KEEP_ALIVE_SECONDS, access_log=False, log_level="warning",
-                          backlog=4096, **kwargs)
+    return uvicorn.Config(app, host=host, port=port, **_server_options(request_seconds), **kwargs)
+
+
+# How `main` hands its settings to the worker processes, which build their own app.
+_SETTINGS_ENV = "OBSERVATORY_TILE_SERVICE_SETTINGS"
+
+
+def app_from_env() -> Starlette:
+    settings = json.loads(os.environ[_SETTINGS_ENV])
+    return create_app(settings["database_url"], Path(settings["archives"]), warm=settings["warm"],
+                      pool_size=settings["pool_size"])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -424,12 +462,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--archives", type=Path, default=None,
                         help="folder of the static national build (default: OBSERVATORY_TILE_ARCHIVES "
                              "or .cache/tiles)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="processes (one per core; each has its own memory cache and connections)")
     parser.add_argument("--no-warm", action="store_true")
     args = parser.parse_args(argv)
-    app = create_app(db.libpq_url(args.database_url) if args.database_url else db.resolve_url(),
-                     args.archives or tile_archive_dir(), warm=not args.no_warm)
+    os.environ[_SETTINGS_ENV] = json.dumps({
+        "database_url": db.libpq_url(args.database_url) if args.database_url else db.resolve_url(),
+        "archives": str(args.archives or tile_archive_dir()), "warm": not args.no_warm,
+        "pool_size": max(2, POOL_SIZE // args.workers)})
     print(f"tiles: http://{args.host}:{args.port}/communes/<indicator>/<z>/<x>/<y>.pbf", flush=True)
-    uvicorn.Server(server_config(app, args.host, args.port)).run()
+    if args.workers == 1:
+        uvicorn.Server(server_config(app_from_env(), args.host, args.port)).run()
+    else:
+        uvicorn.run("dashboards.tile_server:app_from_env",
+                    factory=True, host=args.host, port=args.port, workers=args.workers, **_server_options())
 
 
 if __name__ == "__main__":

@@ -1,0 +1,257 @@
+"""The tile service under load: many concurrent clients on loopback, old and new server in one run.
+
+Usage (needs `wrk`: `apt-get install wrk`):
+    .venv/bin/python benchmarks/tile_load.py --database-url postgresql://.../observatory
+    .venv/bin/python benchmarks/tile_load.py --seconds 10 --clients 50     # a short try
+
+Each server is started here on a free loopback port (nothing else is contacted) and measured
+in turn, on the same database:
+- `old`: the http.server endpoint of commit 19d6498 (`git show` into a temporary file; it
+  imports today's `observatory` package, so its tile SQL is today's);
+- `new`: `dashboards.tile_server` (Starlette on uvicorn), with the static national build of
+  `--archives` when one is there (see `observatory.national_tiles`); `new-2`: the same with
+  2 worker processes (`--workers 2`, one per core).
+
+Before the timed run each server is asked once, 8 at a time, for the "hot" tiles: zooms 7-10
+over metropolitan France and its largest cities, for two indicators (density and charging
+points). Then wrk holds `--clients` connections (2 threads), each asking for tiles back to back
+for `--seconds`: a share `--cold-share` of requests is a tile no one asked before (zooms 10-11
+anywhere in metropolitan France, for an indicator not warmed: the database makes it), the rest
+a random hot tile. The cold tiles of the servers are disjoint slices of one shuffled list,
+so none finds another's in PostgreSQL's cache. Every request has `--timeout` seconds; wrk
+stops by itself after `--seconds` (and is killed if it did not, a little later).
+
+wrk rather than a Python client: httpx's AsyncClient, tried first, topped out near 100
+requests/s with 200 connections on this machine, and measured itself more than the servers.
+
+Errors are refused or broken connections, timeouts and statuses >= 400. Goal (issue 12): 200
+clients for 60 s, 0 errors, p99 <= 1 s.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))
+
+from geodata import db  # noqa: E402
+from geodata.settings import tile_archive_dir  # noqa: E402
+
+BASELINE_COMMIT = "19d6498"
+HOST = "127.0.0.1"   # loopback only
+FRANCE_BBOX = (-5.2, 41.3, 9.6, 51.2)
+CITIES = {"Paris": (2.35, 48.86), "Marseille": (5.37, 43.30), "Lyon": (4.84, 45.76), "Toulouse": (1.44, 43.60),
+          "Nice": (7.26, 43.70), "Nantes": (-1.55, 47.22), "Strasbourg": (7.75, 48.58), "Lille": (3.06, 50.63)}
+HOT_INDICATORS = ("density", "energy_charging_points")
+COLD_INDICATOR = "energy_points_per_1000_inhabitants"
+
+
+def tile_of(z: int, lon: float, lat: float) -> tuple[int, int]:
+    n = 2 ** z
+    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+
+
+def tiles_in(z: int, west: float, south: float, east: float, north: float) -> list[tuple[int, int, int]]:
+    (x0, y0), (x1, y1) = tile_of(z, west, north), tile_of(z, east, south)
+    return [(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+
+
+def hot_paths() -> list[str]:
+    places = tiles_in(7, *FRANCE_BBOX) + tiles_in(8, *FRANCE_BBOX)
+    for lon, lat in CITIES.values():
+        places += tiles_in(9, lon - 0.4, lat - 0.3, lon + 0.4, lat + 0.3)
+        places += tiles_in(10, lon - 0.2, lat - 0.15, lon + 0.2, lat + 0.15)
+    return [f"/communes/{key}/{z}/{x}/{y}.pbf" for key in HOT_INDICATORS for z, x, y in sorted(set(places))]
+
+
+def cold_paths(seed: int) -> list[str]:
+    places = tiles_in(10, *FRANCE_BBOX) + tiles_in(11, *FRANCE_BBOX)
+    random.Random(seed).shuffle(places)
+    return [f"/communes/{COLD_INDICATOR}/{z}/{x}/{y}.pbf" for z, x, y in places]
+
+
+# wrk's Lua side: each thread takes its own slice of the cold tiles (never asked twice), and
+# done() prints one line the script parses.
+WRK_SCRIPT = r"""
+local threads, counter = {}, 0
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+local function lines(path)
+  local found = {}
+  for line in io.lines(path) do found[#found + 1] = line end
+  return found
+end
+function init(args)
+  hot, cold, share, step = lines(args[1]), lines(args[2]), tonumber(args[3]), tonumber(args[4])
+  next_cold = id + 1
+  math.randomseed(1000 + id)
+end
+function request()
+  local path
+  if math.random() < share and next_cold <= #cold then
+    path = cold[next_cold]
+    next_cold = next_cold + step
+  else
+    path = hot[math.random(#hot)]
+  end
+  return wrk.format("GET", path, {["Accept-Encoding"] = "gzip"})
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %d %d %d %d %d %d %d %d %d %d\n", summary.duration, summary.requests,
+    summary.bytes, e.connect, e.read, e.write, e.status, e.timeout, latency:percentile(50),
+    latency:percentile(95), latency:percentile(99), latency.max))
+end
+"""
+
+
+@dataclass
+class Outcome:
+    seconds: float
+    requests: int
+    bytes: int
+    errors: dict[str, int]
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+
+
+def warm(base: str, paths: list[str], timeout: float) -> int:
+    """Ask every path once, 8 at a time; the number of failures."""
+    def ask(path: str) -> bool:
+        request = urllib.request.Request(base + path, headers={"Accept-Encoding": "gzip"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                response.read()
+                return response.status == 200
+        except OSError:
+            return False
+    with ThreadPoolExecutor(8) as pool:
+        return sum(not ok for ok in pool.map(ask, paths))
+
+
+def load(base: str, hot: list[str], cold: list[str], *, clients: int, seconds: float, cold_share: float,
+         timeout: float, scratch: Path) -> Outcome:
+    threads = 2
+    script, hot_file, cold_file = scratch / "mix.lua", scratch / "hot.txt", scratch / "cold.txt"
+    script.write_text(WRK_SCRIPT)
+    hot_file.write_text("\n".join(hot) + "\n")
+    cold_file.write_text("\n".join(cold) + "\n")
+    command = ["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{seconds:.0f}s", "--timeout", f"{timeout:.0f}s",
+               "-s", str(script), base + hot[0], "--", str(hot_file), str(cold_file), str(cold_share), str(threads)]
+    # Bounded: wrk stops after `seconds`; this kills it if it did not.
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=seconds + timeout + 30, check=True)
+    line = next(line for line in finished.stdout.splitlines() if line.startswith("RESULT "))
+    duration, requests, size, connect, read, write, status, timeouts, p50, p95, p99, top = map(int, line.split()[1:])
+    errors = {"connect": connect, "read": read, "write": write, "HTTP >= 400": status, "timeout": timeouts}
+    return Outcome(duration / 1e6, requests, size, {k: v for k, v in errors.items() if v},
+                   p50 / 1000, p95 / 1000, p99 / 1000, top / 1000)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def start(command: list[str], port: int) -> subprocess.Popen:
+    process = subprocess.Popen(command, cwd=PROJECT_DIR, env={**os.environ, "PYTHONPATH": str(PROJECT_DIR)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{port}/health", timeout=2):
+                return process
+        except OSError:
+            if process.poll() is not None:
+                break
+            time.sleep(0.3)
+    stop(process)
+    raise RuntimeError(f"{' '.join(command[:3])} did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def table_row(name: str, outcome: Outcome) -> tuple:
+    return (name, f"{outcome.requests:,}", sum(outcome.errors.values()),
+            *(f"{value:,.0f}" for value in (outcome.p50_ms, outcome.p95_ms, outcome.p99_ms, outcome.max_ms)),
+            f"{outcome.requests / outcome.seconds:,.0f}", f"{outcome.bytes / outcome.seconds / 1e6:,.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", default=None, help="a database where the pipelines ran "
+                                                             "(default: the project's)")
+    parser.add_argument("--archives", type=Path, default=None, help="the new server's static build folder")
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--cold-share", type=float, default=0.02)
+    parser.add_argument("--timeout", type=float, default=30)
+    parser.add_argument("--servers", default="old,new,new-2", help="old, new, new-N (new with N processes)")
+    parser.add_argument("--seed", type=int, default=12, help="shuffles the cold tiles")
+    args = parser.parse_args()
+    url = db.libpq_url(args.database_url) if args.database_url else db.resolve_url()
+    archives = args.archives or tile_archive_dir()
+    hot, cold = hot_paths(), cold_paths(args.seed)
+    servers = [name.strip() for name in args.servers.split(",") if name.strip()]
+    print(f"{args.clients} clients, {args.seconds:.0f} s each, {args.cold_share:.0%} cold requests; "
+          f"{len(hot)} hot tiles, {len(cold)} cold ones; build: "
+          f"{archives if (archives / 'current.json').is_file() else 'none'}", flush=True)
+    table = []
+    with tempfile.TemporaryDirectory() as scratch:
+        baseline = Path(scratch) / "tile_server_19d6498.py"
+        (Path(scratch) / "vendor").symlink_to(PROJECT_DIR / "dashboards" / "vendor")   # its MVT worker
+        baseline.write_bytes(subprocess.run(["git", "show", f"{BASELINE_COMMIT}:dashboards/tile_server.py"],
+                                            cwd=PROJECT_DIR, check=True, capture_output=True).stdout)
+        for index, name in enumerate(servers):
+            port = free_port()
+            command = {
+                "old": [sys.executable, str(baseline), "--host", HOST, "--port", str(port),
+                        "--database-url", url, "--no-warm"],
+                "new": [sys.executable, "-m", "dashboards.tile_server", "--host", HOST, "--port", str(port),
+                        "--database-url", url, "--archives", str(archives), "--no-warm"],
+            }[name.split("-")[0]] + (["--workers", name.split("-")[1]] if name.startswith("new-") else [])
+            process = start(command, port)
+            base = f"http://{HOST}:{port}"
+            try:
+                failed = warm(base, hot, args.timeout)
+                outcome = load(base, hot, cold[index::len(servers)], clients=args.clients, seconds=args.seconds,
+                               cold_share=args.cold_share, timeout=args.timeout, scratch=Path(scratch))
+            finally:
+                stop(process)
+            table.append(table_row(name, outcome))
+            print(f"{name}: {failed} of {len(hot)} hot tiles failed while warming; errors: {outcome.errors or 0}",
+                  flush=True)
+    header = ("server", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s", "MB/s")
+    widths = [max(len(str(row[i])) for row in [header, *table]) for i in range(len(header))]
+    for row in [header, ["-" * w for w in widths], *table]:
+        print(" | ".join(str(value).rjust(width) for value, width in zip(row, widths)))
+
+
+if __name__ == "__main__":
+    main()
