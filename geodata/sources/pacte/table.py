@@ -186,7 +186,7 @@ class _Grid:
 # -- CSV ----------------------------------------------------------------------------------
 
 def _decode(data: bytes) -> tuple[str, str, list[str]]:
-    if data.startswith(b"\xef\xbb\xbf"):
+    if data.startswith(b"\xef\xbb\xbf") and detect_encoding(data[3:]) == "utf-8":
         return data[3:].decode("utf-8"), "utf-8-sig", []
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
