@@ -70,7 +70,7 @@ def show_arrete_networks(frame: pd.DataFrame, unattached: list[dict]) -> None:
     figures[2].metric("Communes desservies", number(served))
     figures[3].metric("Non rattachés (jamais devinés)", number(len(unattached)))
 
-    filters = st.columns([2, 1, 2])
+    filters = st.columns([2, 2, 2])
     departements = sorted(frame["commune_departement_code"].dropna().unique())
     departement = filters[0].selectbox("Département", ["Tous", *departements], key="heat-departement", placeholder="Choisir une option")
     kinds = filters[1].multiselect("Type", ["heat", "cold"], default=["heat", "cold"], key="heat-kind", placeholder="Choisir un ou plusieurs types",
@@ -109,17 +109,25 @@ def show_arrete_networks(frame: pd.DataFrame, unattached: list[dict]) -> None:
                "plusieurs) : l'arrêté ne donne pas de tracé.")
 
     table = pd.DataFrame({
-        "Réseau": shown["name"], "Identifiant SNCU": shown["sncu_id"], "Type": shown["kind"].map(KIND_LABELS),
+        "Réseau": shown["name"], "SNCU": shown["sncu_id"], "Type": shown["kind"].map(KIND_LABELS),
         "Communes": [", ".join(c) or "non rattaché" for c in shown["communes"]],
-        "Département": shown["commune_departement_code"], "Taux EnR&R (%)": shown["renewable_share_pct"],
-        "Contenu CO2 (kg/kWh)": shown["co2_kg_per_kwh"], "CO2 en cycle de vie (kg/kWh)": shown["co2_lca_kg_per_kwh"],
-        "Année de référence": [str(int(y)) if pd.notna(y) else "moyenne pluriannuelle" for y in shown["reference_year"]],
-        "Label Écoréseau": shown["ecoreseau_label"].fillna("")})
+        "Dép.": shown["commune_departement_code"], "EnR&R (%)": shown["renewable_share_pct"],
+        "CO2 (kg/kWh)": shown["co2_kg_per_kwh"], "CO2 ACV (kg/kWh)": shown["co2_lca_kg_per_kwh"],
+        "Année": [str(int(y)) if pd.notna(y) else "moyenne" for y in shown["reference_year"]],
+        "Label": shown["ecoreseau_label"].fillna("")})
     st.markdown(f"**{number(len(table))} réseaux** (cliquez sur un en-tête pour trier)")
+    # Numbers stay numbers, so that the columns sort; "localized" writes them the visitor's way
+    # (a decimal comma in a French browser).
     st.dataframe(table, hide_index=True, height=360, column_config={
-        "Taux EnR&R (%)": st.column_config.NumberColumn(format="%.1f"),
-        "Contenu CO2 (kg/kWh)": st.column_config.NumberColumn(format="%.3f"),
-        "CO2 en cycle de vie (kg/kWh)": st.column_config.NumberColumn(format="%.3f")})
+        "Réseau": st.column_config.TextColumn(width="medium"),
+        "Communes": st.column_config.TextColumn(width="medium"),
+        "EnR&R (%)": st.column_config.NumberColumn(format="localized", help="Taux d'énergies renouvelables "
+                                                   "et de récupération ; vide pour un réseau de froid"),
+        "CO2 (kg/kWh)": st.column_config.NumberColumn(format="localized", help="Contenu CO2 de l'énergie livrée"),
+        "CO2 ACV (kg/kWh)": st.column_config.NumberColumn(format="localized",
+                                                          help="Contenu CO2 en analyse du cycle de vie"),
+        "Année": st.column_config.TextColumn(help="Année de référence des valeurs, ou moyenne pluriannuelle"),
+        "Label": st.column_config.TextColumn(help="Label Écoréseau 2025")})
     offer_table(shown.drop(columns=["insee_codes"]).assign(communes=[", ".join(c) for c in shown["communes"]]),
                 "reseaux-arrete-dpe-2026", key="export-heat-arrete", what="les réseaux", lon="longitude",
                 lat="latitude")
