@@ -8,6 +8,7 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
+from dashboards.components.export import offer_table
 from dashboards.format import number
 from geodata.sources.pacte.campaigns import CAMPAIGN_BY_CODE
 from geodata.sources.pacte.reader import COMMITMENT_LABELS
@@ -15,6 +16,12 @@ from observatory import pact
 from observatory.councils import mandate_start
 
 MISSING_TITLE = "titre non vérifié"
+# The timeline's columns a CSV export keeps (`observatory.exports.csv_bytes` neutralises any
+# cell a spreadsheet would run as a formula).
+TIMELINE_EXPORT = ["campaign_code", "insee_code", "commune_name", "measure_number", "status",
+                   "status_date", "evidence_url", "comment", "collectif_name", "origin", "record_id",
+                   "retracted", "retracts_record_id", "retraction_reason"]
+
 
 
 def measure_label(number_: str, title: object, topic: object = None) -> str:
@@ -67,9 +74,11 @@ def _follow_up_section(timeline: pd.DataFrame) -> None:
     if not timeline.empty:
         st.markdown("**Suivi dans le temps**")
         show_timeline(timeline, key="commune-timeline")
+        offer_table(timeline[TIMELINE_EXPORT], f"suivi-pacte-{timeline['insee_code'].iloc[0]}",
+                    key="export-commune-timeline", what="la chronologie")
 
 
-def show_timeline(timeline: pd.DataFrame, *, key: str) -> None:
+def show_timeline(timeline: pd.DataFrame, *, key: str, with_commune: bool = False) -> None:
     """Each assessment (`observatory.pact_follow_up_timeline`): date, measure, status, evidence,
     comment and group, never a member's address; a retraction is its own row. Texts typed by
     members are table cells: shown as text, never as Markdown or HTML."""
@@ -86,11 +95,12 @@ def show_timeline(timeline: pd.DataFrame, *, key: str) -> None:
     table = pd.DataFrame({
         "Date": [r.status_date.strftime("%d/%m/%Y") if pd.notna(r.status_date) else
                  f"{r.entered_at:%d/%m/%Y}" for r in rows],
-        "Mesure": [measure_label(r.measure_number, r.title, r.topic) for r in rows],
+        **({"Commune": [f"{r.commune_name} ({r.insee_code})" for r in rows]} if with_commune else {}),
         "Statut": [status(r) for r in rows],
-        "Preuve": [r.evidence_url if isinstance(r.evidence_url, str) else None for r in rows],
-        "Commentaire": [r.comment if isinstance(r.comment, str) else "" for r in rows],
         "Par": [r.collectif_name if isinstance(r.collectif_name, str) else "liste importée" for r in rows],
+        "Preuve": [r.evidence_url if isinstance(r.evidence_url, str) else None for r in rows],
+        "Mesure": [measure_label(r.measure_number, r.title, r.topic) for r in rows],
+        "Commentaire": [r.comment if isinstance(r.comment, str) else "" for r in rows],
         "Saisie": [f"n° {r.record_id}" if r.origin == "saisie" else "liste" for r in rows],
     })
     st.dataframe(table, hide_index=True, use_container_width=True, key=key, column_config={

@@ -7,6 +7,7 @@ whose functions check the session, group, role, commune and measure; this page o
 their French refusals. Texts typed by members are shown as text (tables), never as Markdown
 or HTML.
 """
+import hashlib
 import tempfile
 import time
 from datetime import date
@@ -181,6 +182,25 @@ def _review_table(plan) -> pd.DataFrame:
     })
 
 
+def _plan(member: groups.Session, name: str, data: bytes, choices: dict):
+    """The review of a file, made once per file and set of picks (the page reruns often)."""
+    key = (member.collectif_id, hashlib.sha256(data).hexdigest(),
+           tuple(sorted((n, c["insee_code"]) for n, c in choices.items())))
+    plans = st.session_state.setdefault("plans", {})
+    if key not in plans:
+        folder = Path(tempfile.mkdtemp(prefix="liste-"))
+        path = folder / Path(name).name
+        path.write_bytes(data)
+        try:
+            with psycopg.connect(db.resolve_url()) as conn:
+                plans[key] = groups.plan_upload(conn, path, member, today=date.today(), reference=_reference(),
+                                                choices={int(n): groups.candidate_of(c) for n, c in choices.items()})
+        finally:
+            path.unlink(missing_ok=True)
+            folder.rmdir()
+    return plans[key]
+
+
 def _upload(member: groups.Session) -> None:
     st.markdown("Déposez une **liste des signatures** ou une **liste de suivi** (modèle : "
                 "`docs/pacte-import.md`). Rien n'est publié avant que vous ne validiez la revue.")
@@ -193,20 +213,14 @@ def _upload(member: groups.Session) -> None:
     except groups.GroupError as error:
         st.error(str(error))
         return
-    choices = st.session_state.setdefault("choices", {})
-    folder = Path(tempfile.mkdtemp(prefix="liste-"))
-    path = folder / Path(uploaded.name).name
-    path.write_bytes(data)
+    # A member's picks for ambiguous rows, for this file only (a corrected file starts afresh).
+    digest = hashlib.sha256(data).hexdigest()
+    choices = st.session_state.setdefault("choices", {}).setdefault(digest, {})
     try:
-        with psycopg.connect(db.resolve_url()) as conn:
-            plan = groups.plan_upload(conn, path, member, today=date.today(), reference=_reference(),
-                                      choices={int(n): groups.candidate_of(c) for n, c in choices.items()})
+        plan = _plan(member, uploaded.name, data, choices)
     except groups.GroupError as error:
         st.error(str(error))
         return
-    finally:
-        path.unlink(missing_ok=True)
-        folder.rmdir()
     counts = st.columns(6)
     for column, (label, value) in zip(counts, (
             ("Lignes lues", plan.rows_read), ("Rapprochées", plan.count("matched")),
@@ -231,7 +245,7 @@ def _upload(member: groups.Session) -> None:
                                   key=f"choice-{row.row_number}",
                                   format_func=lambda c: "— laisser de côté —" if c is None else
                                   f"{c['name']} ({c['insee_code']}, département {c['departement_code']})")
-            if picked is not None:
+            if picked is not None and choices.get(row.row_number) != picked:
                 choices[row.row_number] = picked
                 st.rerun()
     if st.button(f"Publier la liste ({plan.rows_loaded} ligne(s) à charger)", type="primary",

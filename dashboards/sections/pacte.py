@@ -7,7 +7,7 @@ import pydeck as pdk
 import streamlit as st
 
 from dashboards.components.export import offer_table
-from dashboards.components.pact_panel import measure_label
+from dashboards.components.pact_panel import TIMELINE_EXPORT, measure_label, show_timeline
 from dashboards.data import engine, tiles_url
 from dashboards.format import number
 from dashboards.maps import FRANCE_VIEW, background_layers, offline_deck, view_around
@@ -144,6 +144,22 @@ st.dataframe(explorer, hide_index=True, use_container_width=True)
 missing = int((~catalogue["title_verified"].astype(bool)).sum())
 if missing:
     st.caption(f"{missing} intitulé(s) non vérifié(s) sur une source publique : laissés vides, jamais inventés.")
+
+# -- follow-up timeline ----------------------------------------------------------------
+st.subheader("Suivi des mesures dans le temps")
+with reader.connect() as conn:
+    timeline = pact.follow_up_timeline(conn, campaign=campaign)
+if timeline.empty:
+    st.info(f"{pact.PENDING_ASSESSMENT} : aucun constat de suivi pour cette campagne (listes de suivi "
+            "importées, ou saisies des collectifs dans l'Espace des collectifs).")
+else:
+    followed = sorted(set(timeline["measure_number"]), key=lambda n: (n.isdigit(), int(n) if n.isdigit() else n))
+    followed_measure = st.selectbox("Mesure suivie", followed, key="timeline-measure",
+                                    format_func=lambda n: measure_titles.get(n, n))
+    measure_timeline = timeline[timeline["measure_number"] == followed_measure]
+    show_timeline(measure_timeline, key="pacte-timeline", with_commune=True)
+    offer_table(measure_timeline[TIMELINE_EXPORT], f"pacte-suivi-{campaign}-mesure-{followed_measure}",
+                key="export-timeline", what="la chronologie")
 
 # -- review report ---------------------------------------------------------------------
 st.subheader("Rapport de revue des derniers imports")

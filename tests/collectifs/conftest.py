@@ -13,6 +13,7 @@ import pytest
 from geodata import db
 from geodata.sources.pacte.reader import CATALOGUE_2020, HDF_2020
 from observatory import groups, pact
+from tests.pacte.conftest import remove_committed_pact
 
 TODAY = date(2026, 11, 23)
 PASSWORD = "un mot de passe long"
@@ -36,10 +37,15 @@ def join(url: str, group: str, email: str, role: str) -> groups.Session:
 
 @pytest.fixture(scope="session")
 def pact_db(reference_db: str, mirror: Path) -> str:
+    """Committed (the app and the writer role read them from other connections), then removed
+    with everything the groups wrote, for the tests that follow in the session."""
     with psycopg.connect(reference_db) as conn:
         pact.import_catalogue(conn, mirror / CATALOGUE_2020.mirror_path, "municipales-2020")
         pact.import_list(conn, mirror / HDF_2020.mirror_path, dataset="pacte-hdf-2020", today=TODAY)
-    return reference_db
+    yield reference_db
+    remove_committed_pact(reference_db)  # the groups' tables go with the campaigns (CASCADE)
+    with psycopg.connect(reference_db) as conn:
+        conn.execute("TRUNCATE core.audit_log, core.login_failure")
 
 
 @pytest.fixture(scope="session")

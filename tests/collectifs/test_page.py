@@ -101,3 +101,53 @@ def test_an_expired_or_used_invitation_is_refused_on_the_page(page_db):
     app.run()
     assert [e.value for e in app.error] == [
         "Cette invitation a expiré : demandez-en une nouvelle à un référent de votre collectif."]
+
+
+def _panel(insee_code: str) -> None:
+    from dashboards.components.pact_panel import show_pact_panel
+    from geodata import db as database
+
+    show_pact_panel(database.make_reader_engine(), insee_code)
+
+
+def test_the_commune_panel_shows_the_timeline_and_pending_measures(page_db):
+    from geodata import db
+
+    with psycopg.connect(page_db.url) as conn:
+        conn.execute("""INSERT INTO core.pact_commitment (signature_id, measure_number)
+                        SELECT id, m FROM core.pact_signature, unnest(ARRAY['12', '14']) m
+                        WHERE insee_code = '59009' AND dataset = 'pacte-hdf-2020'""")
+    with db.contributor_connection(page_db.url) as conn:
+        groups.add_entry(conn, page_db.a_member.token, insee_code="59009", measure="14", status="done",
+                         status_date=date(2026, 9, 30), evidence_url="https://villeneuvedascq.fr/bus",
+                         comment="[lien piégé](javascript:alert(1)) <i>texte</i>")
+    app = AppTest.from_function(_panel, args=("59009",), default_timeout=60).run()
+    assert not app.exception, app.exception
+    commitments = app.dataframe[0].value
+    assert dict(zip(commitments["Mesure"].str.split(" :").str[0], commitments["Statut"])) == {
+        "Mesure 12": "En attente d'évaluation", "Mesure 14": "Réalisée"}
+    timeline = app.dataframe[-1].value
+    row = timeline[timeline["Saisie"].str.startswith("n° ")].iloc[-1]
+    assert (row["Commentaire"], row["Par"], row["Preuve"]) == (
+        "[lien piégé](javascript:alert(1)) <i>texte</i>", "Collectif A", "https://villeneuvedascq.fr/bus")
+    shown = " ".join(m.value for m in app.markdown) + timeline.to_csv()
+    assert "@example.org" not in shown
+
+
+def test_the_pacte_page_shows_each_measures_timeline_and_exports_it_neutralised(page_db):
+    from geodata import db
+    from observatory.exports import csv_bytes
+
+    with db.contributor_connection(page_db.url) as conn:
+        groups.add_entry(conn, page_db.b.token, insee_code="59512", measure="15", status="not_started",
+                         status_date=date(2026, 6, 1), evidence_url="https://www.ville-roubaix.fr/velo",
+                         comment="Aucun aménagement cyclable voté")
+    app = AppTest.from_file(str(PAGE.parent / "pacte.py"), default_timeout=120).run()
+    assert not app.exception, app.exception
+    app.selectbox(key="timeline-measure").set_value("15").run()
+    shown = next(d.value for d in app.dataframe if "Par" in d.value.columns)
+    roubaix = shown[shown["Commune"] == "Roubaix (59512)"]
+    assert roubaix[["Statut", "Par", "Commentaire"]].values.tolist() == [
+        ["Pas commencée", "Collectif B", "Aucun aménagement cyclable voté"]]
+    exported = csv_bytes(shown.assign(Commentaire=["=HYPERLINK(\"http://x\")"] * len(shown))).decode("utf-8-sig")
+    assert "'=HYPERLINK" in exported and "\n=HYPERLINK" not in exported
