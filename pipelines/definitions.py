@@ -13,6 +13,7 @@ from pipelines.irve import assets as irve_assets
 from pipelines.irve import checks as irve_checks
 from pipelines.irve import schedules as irve_schedules
 from pipelines.maps import assets as map_assets
+from pipelines.maps import checks as map_checks
 from pipelines.pacte import assets as pacte_assets
 from pipelines.pacte import checks as pacte_checks
 from pipelines.pacte import sensors as pacte_sensors
@@ -28,7 +29,7 @@ CHECK_MODULES = [reference_checks, irve_checks, heat_checks, energy_checks, pact
 # files written beside the project): outside ASSET_MODULES, which fill the test databases.
 defs = Definitions(
     assets=load_assets_from_modules([*ASSET_MODULES, map_assets]),
-    asset_checks=[*load_asset_checks_from_modules(CHECK_MODULES), *freshness.FRESHNESS_CHECKS],
+    asset_checks=[*load_asset_checks_from_modules([*CHECK_MODULES, map_checks]), *freshness.FRESHNESS_CHECKS],
     jobs=[schedules.refresh_all, irve_schedules.irve_refresh, heat_schedules.heat_refresh,
           pacte_sensors.pact_import_job, freshness.freshness_checks],
     schedules=[schedules.weekly_refresh, irve_schedules.irve_daily, heat_schedules.heat_monthly,

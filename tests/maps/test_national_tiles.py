@@ -15,6 +15,8 @@ from observatory import national_tiles
 from observatory.national_tiles import SERVED
 from observatory.tiles import commune_tile
 from pipelines.definitions import defs
+from pipelines.maps.checks import build_is_current_and_complete
+from pipelines.resources import PostGIS
 from tests.maps.serving import get, running
 
 # The build of two indicators up to the national view's zoom: the pipeline's (every indicator,
@@ -113,3 +115,19 @@ def test_the_build_is_an_asset_of_the_refresh(build):
     key = next(k for k in graph.materializable_asset_keys if k.to_user_string() == "national_map_tiles")
     assert {parent.to_user_string() for parent in graph.get(key).parent_keys} == {"communes", "commune_energy"}
     assert key in defs.resolve_job_def("refresh_all").asset_layer.asset_graph.materializable_asset_keys
+
+
+def test_the_check_fails_on_a_missing_or_incomplete_build(build, reference_db, monkeypatch, tmp_path):
+    directory, report = build
+    postgis = PostGIS(database_url=reference_db)
+    monkeypatch.setenv("OBSERVATORY_TILE_ARCHIVES", str(tmp_path))
+    result = build_is_current_and_complete(postgis=postgis)
+    assert not result.passed and result.metadata["build"].value == "none"
+    # The test build holds two maps up to z5: current data, but incomplete.
+    monkeypatch.setenv("OBSERVATORY_TILE_ARCHIVES", str(directory))
+    result = build_is_current_and_complete(postgis=postgis)
+    assert not result.passed
+    assert result.metadata["build_load_id"].value == result.metadata["database_load_id"].value == report.version.load_id
+    missing = result.metadata["missing_indicators"].value.split(", ")
+    assert sorted(missing) == sorted(set(SERVED) - set(INDICATORS))
+    assert result.metadata["indicators_without_national_tiles"].value == "none"
