@@ -14,6 +14,7 @@ import argparse
 import csv
 import io
 import os
+import re
 import sys
 import tempfile
 import unicodedata
@@ -28,7 +29,7 @@ from geodata import db
 from geodata.sources.fetch import SourceError
 from geodata.sources.irve import coordinates
 from geodata.sources.irve.schema import SchemaError
-from geodata.sources.text import detect_encoding
+from geodata.sources.text import CONTROL_CHARACTERS, detect_encoding
 from observatory.attribution import SLIVER_TOLERANCE_M, Attribution, attribute_points, compare_declared_codes
 
 # Column names recognised without options (compared without case or accents).
@@ -48,6 +49,7 @@ MAX_LISTED = 50
 # An analyst's file, decoded in memory once (two passes: the positions, then the output).
 MAX_INPUT_BYTES = 512 * 2**20
 MAX_HEADER_CHARS = 64 * 2**10
+_CONTROL = re.compile(CONTROL_CHARACTERS)
 
 
 class ColumnError(ValueError):
@@ -184,7 +186,8 @@ class Attributed:
         """The input, record by record in its order, with the two columns after the header's
         own (fields beyond the header, in a malformed record, come after them); returns the
         number of records written."""
-        writer = csv.writer(handle, delimiter=self.points.delimiter, lineterminator="\n")
+        # CRLF as RFC 4180 has it: a cell holding a lone carriage return is then quoted.
+        writer = csv.writer(handle, delimiter=self.points.delimiter, lineterminator="\r\n")
         width = len(self.points.header)
         writer.writerow([*self.points.written_header, *self.columns])
         records = _records(self.points.text, self.points.delimiter, self.points.name)
@@ -269,7 +272,9 @@ def attribute_csv(conn: psycopg.Connection, input_path: Path, *, lon: str | None
         if len(without) > MAX_LISTED:
             report.append(f"  ... et {len(without) - MAX_LISTED} autres")
     if declared_col:
-        declared = [fields[-1].strip() or None for fields in points.fields]
+        # Control characters (NUL...) cannot go to PostgreSQL: a code holding one is no code.
+        declared = [None if _CONTROL.search(fields[-1]) else fields[-1].strip() or None
+                    for fields in points.fields]
         report += declared_code_report(conn, declared_col, declared, insee, names, points.lines)
     return Attributed(points, insee, names, own, report)
 

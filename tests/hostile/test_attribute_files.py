@@ -17,6 +17,13 @@ def database(reference_db: str, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", reference_db)
 
 
+def attribute(tmp_path: Path, content: str, *options: str) -> tuple[int, Path]:
+    """Write `content` as sites.csv, run the command to out.csv; (exit code, out.csv)."""
+    source, out = tmp_path / "sites.csv", tmp_path / "out.csv"
+    source.write_text(content, encoding="utf-8")
+    return main(["attribute", str(source), "-o", str(out), *options]), out
+
+
 def rows_of(path: Path, delimiter: str = ",") -> list[list[str]]:
     return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline=""), delimiter=delimiter))
 
@@ -47,11 +54,8 @@ def test_failed_write_leaves_no_partial_output(database, tmp_path: Path, monkeyp
 
 
 def test_own_columns_of_the_file_are_kept(database, tmp_path: Path, capsys):
-    source = tmp_path / "sites.csv"
-    source.write_text("site,lon,lat,insee_code,commune_name\nCapitole,1.4433,43.6045,31555,ma note\n",
-                      encoding="utf-8")
-    out = tmp_path / "out.csv"
-    assert main(["attribute", str(source), "-o", str(out)]) == 0
+    code, out = attribute(tmp_path, "site,lon,lat,insee_code,commune_name\nCapitole,1.4433,43.6045,31555,ma note\n")
+    assert code == 0
     assert rows_of(out) == [
         ["site", "lon", "lat", "insee_code", "commune_name", "insee_code_observatory",
          "commune_name_observatory"],
@@ -63,14 +67,12 @@ def test_own_columns_of_the_file_are_kept(database, tmp_path: Path, capsys):
 
 
 def test_every_row_kept_with_its_true_line(database, tmp_path: Path, capsys):
-    source = tmp_path / "sites.csv"
-    source.write_text('site,lon,lat\n"Mairie\nannexe",1.4433,43.6045\n'     # lines 2-3
-                      "trop,de,champs,ici\n"                                # line 4: 4 fields
-                      "court\n"                                              # line 5: 1 field
-                      "\n"
-                      "Capitole,1.4433,43.6045\n", encoding="utf-8")          # line 7
-    out = tmp_path / "out.csv"
-    assert main(["attribute", str(source), "-o", str(out)]) == 0
+    code, out = attribute(tmp_path, 'site,lon,lat\n"Mairie\nannexe",1.4433,43.6045\n'   # lines 2-3
+                                    "trop,de,champs,ici\n"                              # line 4: 4 fields
+                                    "court\n"                                            # line 5: 1 field
+                                    "\n"
+                                    "Capitole,1.4433,43.6045\n")                         # line 7
+    assert code == 0
     assert rows_of(out) == [
         ["site", "lon", "lat", "insee_code", "commune_name"],
         ["Mairie\nannexe", "1.4433", "43.6045", "31555", "Toulouse"],
@@ -84,11 +86,8 @@ def test_every_row_kept_with_its_true_line(database, tmp_path: Path, capsys):
 
 
 def test_header_with_line_break_and_repeated_names(database, tmp_path: Path, capsys):
-    source = tmp_path / "sites.csv"
-    source.write_text('"nom du\nsite";"longitude\n";latitude;note;note\nCapitole;1,4433;43,6045;a;b\n',
-                      encoding="utf-8")
-    out = tmp_path / "out.csv"
-    assert main(["attribute", str(source), "-o", str(out)]) == 0
+    code, out = attribute(tmp_path, '"nom du\nsite";"longitude\n";latitude;note;note\nCapitole;1,4433;43,6045;a;b\n')
+    assert code == 0
     assert rows_of(out, ";") == [["nom du\nsite", "longitude\n", "latitude", "note", "note", "insee_code",
                                   "commune_name"],
                                  ["Capitole", "1,4433", "43,6045", "a", "b", "31555", "Toulouse"]]
@@ -103,10 +102,8 @@ def test_repeated_coordinate_column_named_by_the_user_is_an_error(database, tmp_
 
 
 def test_unclosed_quote_is_a_message(database, tmp_path: Path, capsys):
-    source = tmp_path / "sites.csv"
-    source.write_text('site,lon,lat\n"Capitole,1.4433,43.6045\nMairie,1.44,43.60\n', encoding="utf-8")
-    out = tmp_path / "out.csv"
-    assert main(["attribute", str(source), "-o", str(out)]) == 1
+    code, out = attribute(tmp_path, 'site,lon,lat\n"Capitole,1.4433,43.6045\nMairie,1.44,43.60\n')
+    assert code == 1
     assert ("sites.csv : ligne 2, CSV illisible (un guillemet ouvre une cellule jamais fermée)"
             in capsys.readouterr().err)
     assert not out.exists()

@@ -29,7 +29,9 @@ from .conftest import bounded
 
 TODAY = date(2026, 12, 1)
 PER_FILE = dict(seconds=5, mib=64)
-SETTINGS = dict(deadline=None, derandomize=True, print_blob=True,
+# Derandomised (the same examples in CI and on a laptop) and without an example database
+# (nothing written into the work tree).
+SETTINGS = dict(deadline=None, derandomize=True, database=None, print_blob=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                        HealthCheck.data_too_large, HealthCheck.large_base_example])
 
