@@ -96,6 +96,8 @@ def measure(reader: str, path: Path) -> dict:
     under tracemalloc for its peak allocations (tracemalloc slows Python down)."""
     import resource
 
+    import openpyxl  # noqa: F401  (imported on first XLSX: not the file's cost)
+
     read_once("pact", Path("/nonexistent.csv"))       # imports
     started = time.perf_counter()
     outcome = read_once(reader, path)

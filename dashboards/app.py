@@ -10,8 +10,12 @@ import streamlit as st
 SECTIONS = Path(__file__).resolve().parent / "sections"
 
 st.set_page_config(page_title="Observatoire de la transition locale", page_icon="🌱", layout="wide")
-# Streamlit writes "Press Enter to apply" under text inputs, in English only: hidden.
-st.html("<style>[data-testid='InputInstructions'] { display: none; }</style>")
+# Streamlit writes "Press Enter to apply" under text inputs, in English only: hidden. Metrics
+# cut their label and value with "…" when a column is narrow ("0,9 points / 1 000 …"): they
+# wrap instead, at every width.
+st.html("<style>[data-testid='InputInstructions'] { display: none; }"
+        "[data-testid='stMetric'] .stMarkdownEllipsis, [data-testid='stMetric'] .stMarkdownEllipsis * "
+        "{ white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: break-word; }</style>")
 
 navigation = st.navigation([
     st.Page(SECTIONS / "accueil.py", title="Carte de France", icon=":material/map:", url_path="accueil", default=True),

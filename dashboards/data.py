@@ -35,3 +35,12 @@ def communes_size_and_density() -> list[SizeAndDensity]:
     """Population and density of every commune, for "communes like mine" on each commune page."""
     with engine().connect() as conn:
         return size_and_density(conn)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def indicator_minimum(key: str, value_sql: str) -> float | None:
+    """The lowest value of a national map's indicator over the communes (where its legend
+    starts); `value_sql` is the indicator's own expression, written in code, never input."""
+    with engine().connect() as conn:
+        value = conn.execute(sa.text(f"SELECT min(v) FROM (SELECT {value_sql} AS v FROM observatory.commune c) s")).scalar()
+    return None if value is None else float(value)

@@ -7,9 +7,16 @@ __all__ = ["NARROW_NBSP", "class_label", "number"]
 
 
 def class_label(lower: float | None, upper: float | None, decimals: int = 0) -> str:
-    """Legend text of a class between two bounds: "moins de 10", "10 à 25", "1 000 et plus"."""
+    """Legend text of a class between two bounds: "moins de 10", "10 à 25", "1 000 et plus";
+    "0" for a class that holds only its lower bound as displayed, and "plus de 0 à 0,5" for one
+    whose lower bound only separates zero from the rest (0,01 would read 0,0)."""
     if lower is None:
         return f"moins de {number(upper, decimals)}"
+    low = number(lower, decimals)
+    if lower > 0 and low == number(0, decimals):
+        low = "plus de 0"
     if upper is None:
-        return f"{number(lower, decimals)} et plus"
-    return f"{number(lower, decimals)} à {number(upper, decimals)}"
+        return f"{low} et plus"
+    if low == number(upper, decimals):
+        return low
+    return f"{low} à {number(upper, decimals)}"

@@ -100,10 +100,15 @@ def view_around(xmin: float, ymin: float, xmax: float, ymax: float, *, width_px:
     return pdk.ViewState(latitude=(ymin + ymax) / 2, longitude=(xmin + xmax) / 2, zoom=max(4.0, min(14.0, zoom)))
 
 
-def legend_html(indicator: MapIndicator) -> str:
+def legend_html(indicator: MapIndicator, minimum: float | None = None) -> str:
+    """The classes' colours and bounds; with the indicator's real `minimum`, the first class
+    starts there ("0 à 10", not "moins de 10") and classes wholly below it are left out."""
     bounds = [None, *indicator.breaks, None]
-    items = [(colour, class_label(bounds[index], bounds[index + 1], indicator.decimals))
-             for index, colour in enumerate(indicator.palette)]
+    classes = [(colour, bounds[index], bounds[index + 1]) for index, colour in enumerate(indicator.palette)]
+    if minimum is not None:
+        classes = [c for c in classes if c[2] is None or c[2] > minimum]
+        classes[0] = (classes[0][0], minimum, classes[0][2])
+    items = [(colour, class_label(lower, upper, indicator.decimals)) for colour, lower, upper in classes]
     return swatches_html([*items, (NO_DATA_RGB, NO_DATA_LABEL)], f"{indicator.label} ({indicator.unit})")
 
 

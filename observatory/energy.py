@@ -319,6 +319,11 @@ ABSENT_WHEN_ZERO = frozenset({"charging_points", "charging_stations", "points_pe
 NO_FAST_CHARGER = "aucun dans le territoire"
 
 
+def absent_in_territory(key: str, row: dict) -> bool:
+    """The commune has a centre but its territory has no fast charger to measure to."""
+    return key == "nearest_fast_charger_km" and row.get(key) is None and row.get("longitude") is not None
+
+
 def national_values(conn: sa.Connection, key: str) -> list[dict]:
     """Every commune with a centre, with the indicator's value (None when unknown)."""
     indicator = INDICATORS[key]   # KeyError for anything not an indicator: no SQL from input
@@ -389,7 +394,9 @@ def charging_data_date(conn: sa.Connection) -> date | None:
 
 def commissioned_by_year(dates: Iterable[date | None], since: date) -> tuple[list[tuple[int, int, int]], int]:
     """Points commissioned per year as (year, before `since`, from `since` on), and how many
-    have no date. A year that holds `since` counts on both sides, by the exact date."""
+    have no date. A year that holds `since` counts on both sides, by the exact date. Every year
+    from the first to the last is listed, a year without any point as (year, 0, 0): a chart
+    that skipped it would look continuous."""
     counts: dict[int, list[int]] = {}
     undated = 0
     for day in dates:
@@ -397,7 +404,8 @@ def commissioned_by_year(dates: Iterable[date | None], since: date) -> tuple[lis
             undated += 1
             continue
         counts.setdefault(day.year, [0, 0])[day >= since] += 1
-    return [(year, before, after) for year, (before, after) in sorted(counts.items())], undated
+    years = range(min(counts), max(counts) + 1) if counts else ()
+    return [(year, *counts.get(year, (0, 0))) for year in years], undated
 
 
 def charging_points_in(conn: sa.Connection, insee_code: str) -> list[dict]:

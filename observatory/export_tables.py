@@ -12,8 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pandas as pd
+import sqlalchemy as sa
 
 from geodata.sources.pacte.reader import COMMITMENT_LABELS
+from observatory import energy, pact
+from observatory.exports import view_exists
 from observatory.formatting import NOT_RECORDED, is_missing, number
 
 
@@ -61,3 +64,40 @@ def pact_communes(frame: pd.DataFrame) -> pd.DataFrame:
         "Part des mesures engagées réalisées (%)": figure_column(share, 1),
         "Longitude": frame["lon"].round(6), "Latitude": frame["lat"].round(6),
     })
+
+
+def _rank_text(rank: tuple[int, int] | None) -> str:
+    return f"{rank[0]} sur {rank[1]}" if rank else "non classée"
+
+
+def commune_figures(conn, insee_code: str) -> dict[str, object]:
+    """The commune page's figures beyond its identity, as one row for its CSV: every energy
+    indicator with its unit and its rank in the département, and for each pact campaign the
+    council's commitment and the measures (unknown where no list names them)."""
+    row: dict[str, object] = {}
+    values = energy.commune_energy(conn, insee_code) if view_exists(conn, "commune_energy") else None
+    if values is not None:
+        ranks = energy.departement_ranks(conn, insee_code)
+        for key, indicator in energy.INDICATORS.items():
+            value = values.get(key)
+            if energy.absent_in_territory(key, values):
+                shown = energy.NO_FAST_CHARGER
+            else:
+                shown = figure_column([value], indicator.decimals)[0]
+            row[f"{indicator.label} ({indicator.unit})"] = shown
+            if key in energy.RANKED:
+                row[f"Rang dans le département : {indicator.label.lower()}"] = _rank_text(ranks.get(key))
+    campaigns = pact.campaigns(conn).set_index("campaign_code")["label"].to_dict()
+    status = pd.read_sql(sa.text(f"SELECT * FROM ({pact.COMMUNE_PACT}) p WHERE insee_code = :code"), conn,
+                         params={"code": insee_code})
+    for campaign, label in campaigns.items():
+        mine = status[status["campaign_code"] == campaign]
+        signed = not mine.empty
+        first = mine.iloc[0] if signed else None
+        prefix = f"Pacte, {label}"
+        row[f"{prefix} : signature connue"] = "oui" if signed else "aucune dans les listes importées"
+        row[f"{prefix} : engagement du conseil"] = commitment_label(first["council_commitment"]) if signed else ""
+        for column, what in (("measures_committed", "mesures engagées"), ("measures_done", "mesures réalisées"),
+                             ("measures_in_progress", "mesures en cours")):
+            row[f"{prefix} : {what}"] = figure_column([first[column]])[0] if signed else ""
+    return row

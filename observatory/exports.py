@@ -122,6 +122,23 @@ def commune_charging_points(conn: sa.Connection, insee_code: str) -> dict:
     return feature_collection(r._mapping for r in conn.execute(_CHARGING_POINTS, {"code": insee_code}))
 
 
+def indicator_contours_geojson(conn: sa.Connection, key: str, label: str, unit: str, decimals: int) -> bytes:
+    """Every commune's contour with one energy indicator of `observatory.commune_energy`
+    (`key`, a column checked by the caller against the indicator list), as one GeoJSON
+    FeatureCollection built by PostGIS (35,000 contours to the metre, about 45 MB): the indicator named with
+    its unit in each feature, its value rounded as the pages show it (null when unknown)."""
+    row = conn.execute(sa.text(f"""
+        SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(json_build_object(
+            'type', 'Feature', 'geometry', ST_AsGeoJSON(c.geom_wgs84, 5)::json,
+            'properties', json_build_object('code_insee', c.insee_code, 'commune', c.name,
+                                            'departement', c.departement_code, 'indicateur', CAST(:label AS text),
+                                            'unite', CAST(:unit AS text), 'valeur', round(e.{key}::numeric, CAST(:decimals AS int))))
+            ORDER BY c.insee_code), '[]'::json))::text
+        FROM observatory.commune c LEFT JOIN observatory.commune_energy e USING (insee_code)
+        WHERE c.geom_wgs84 IS NOT NULL"""), {"label": label, "unit": unit, "decimals": decimals}).scalar_one()
+    return row.encode("utf-8")
+
+
 def view_exists(conn: sa.Connection | psycopg.Connection, name: str) -> bool:
     """Whether a public view is there: domains arrive with their own migrations.
     Takes a psycopg connection too, as `observatory.pact`'s readers do."""

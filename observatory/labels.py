@@ -28,6 +28,9 @@ QUARANTINE_REASONS: dict[str, str] = {
     "unknown_departement": "département inconnu",
     # heat networks, councils
     "malformed_network_id": "identifiant de réseau mal formé",
+    "malformed_geometry": "géométrie illisible",
+    "outside_lambert93": "position hors de l'emprise du Lambert-93 (France métropolitaine)",
+    "unknown_locality": "localité inconnue",
     "missing_locality": "localisation absente",
     "missing_collectivite": "collectivité absente",
     "duplicate_measure": "mesure en double",

@@ -11,7 +11,7 @@ from functools import cached_property
 VIRIDIS_8 = [(68, 1, 84), (70, 50, 126), (54, 92, 141), (39, 127, 142),
              (31, 161, 135), (74, 193, 109), (160, 218, 57), (253, 231, 37)]
 NO_DATA_RGB = (200, 200, 200)
-NO_DATA_LABEL = "sans donnée"
+NO_DATA_LABEL = "non renseigné"
 
 
 @dataclass(frozen=True)

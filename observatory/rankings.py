@@ -89,6 +89,14 @@ INDICATORS: dict[str, RankableIndicator] = {i.key: i for i in [
 ]}
 
 
+# The indicators /comparer shows side by side, in its order.
+COMPARED = ["population", "density",
+            "pact_signatures", "pact_committed", "pact_done", "pact_in_progress", "pact_abandoned", "pact_share_done",
+            "energy_charging_points", "energy_points_per_1000_inhabitants", "energy_installed_power_kw",
+            "energy_fast_dc_share_pct", "energy_nearest_fast_charger_km", "energy_heat_network_length_km",
+            "energy_best_renewable_share_pct", "energy_energy_commons_potential"]
+
+
 def indicator(key: str) -> RankableIndicator:
     if key not in INDICATORS:
         raise ValueError(f"indicateur inconnu : {key}")

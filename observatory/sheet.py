@@ -123,7 +123,7 @@ def _energy_section(conn: sa.Connection, insee_code: str, freshness: dict[str, P
     for key in SHEET_ENERGY:
         indicator = energy.INDICATORS[key]
         shown = _number(values[key], indicator.decimals)
-        if key == "nearest_fast_charger_km" and values[key] is None and values["longitude"] is not None:
+        if energy.absent_in_territory(key, values):
             shown = energy.NO_FAST_CHARGER
         pairs.append((f"{indicator.label} ({indicator.unit})", shown))
     computed = french_datetime(values["computed_at"]) if values.get("computed_at") is not None else "—"

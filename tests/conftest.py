@@ -136,19 +136,30 @@ def reference_db(db_url: str, mirror: Path) -> str:
     return db_url
 
 
-@pytest.fixture
-def app_env(reference_db, monkeypatch):
+def _pages_reading(url: str, monkeypatch):
     """Streamlit AppTest runs the pages in this process: their read-only engine is pointed at
-    the test database, and their caches are emptied around the test."""
+    `url`, and their caches are emptied around the test."""
     import streamlit as st
 
-    monkeypatch.setenv("DATABASE_URL", reference_db)
+    monkeypatch.setenv("DATABASE_URL", url)
     # A port where nothing listens: pages must say the tile endpoint is unavailable.
     monkeypatch.setenv("OBSERVATORY_TILES_URL", "http://127.0.0.1:9")
     st.cache_resource.clear()
     st.cache_data.clear()
-    yield reference_db
+    yield url
     st.cache_resource.clear()
+
+
+@pytest.fixture
+def app_env(reference_db, monkeypatch):
+    """The pages on the reference alone."""
+    yield from _pages_reading(reference_db, monkeypatch)
+
+
+@pytest.fixture
+def full_app_env(observatory_db, monkeypatch):
+    """The pages on the database where every pipeline ran."""
+    yield from _pages_reading(observatory_db, monkeypatch)
 
 
 @pytest.fixture(scope="session")

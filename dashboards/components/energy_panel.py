@@ -11,6 +11,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from dashboards.format import number
+from observatory.formatting import NOT_RECORDED
 from dashboards.maps import contour_layer, offline_deck, swatches_html, view_around
 from observatory import energy, pact
 from observatory.communes import commune_profile
@@ -55,7 +56,7 @@ def label_basis_text(basis: str | None) -> str | None:
 
 
 def yes_no(value: bool | None) -> str:
-    return "inconnu" if value is None else ("oui" if value else "non")
+    return NOT_RECORDED if value is None else ("oui" if value else "non")
 
 
 def _map(profile: dict | None, points: list[dict], networks: list[dict]) -> pdk.Deck | None:
@@ -130,7 +131,8 @@ def show_energy_panel(engine: sa.Engine, insee_code: str, profile: dict | None =
     for column, key in zip(charging, ["charging_points", "charging_stations", "points_per_1000_inhabitants",
                                       "installed_power_kw", "fast_dc_share_pct", "nearest_fast_charger_km"]):
         rank = ranks.get(key)
-        column.metric(energy.INDICATORS[key].label, value_text(key, row[key]),
+        shown = energy.NO_FAST_CHARGER if energy.absent_in_territory(key, row) else value_text(key, row[key])
+        column.metric(energy.INDICATORS[key].label, shown,
                       help=f"Rang dans le département : {rank_text(rank)}" if key in energy.RANKED else None)
     st.caption("Rang dans le département (1ʳᵉ : la mieux dotée, ou la plus proche d'un point rapide) : "
                + " · ".join(f"{energy.INDICATORS[key].label.lower()} {rank_text(ranks.get(key))}"
@@ -234,8 +236,10 @@ def _commissioning_trend(points: list[dict], trend: pact.TrendReference, data_da
         return
     before, since = f"avant le {trend.since:%d/%m/%Y}", f"depuis le {trend.since:%d/%m/%Y}"
     st.markdown("**Points de recharge mis en service par année**")
+    # A year without any point keeps its place on the axis (a zero bar), never skipped.
     st.bar_chart(pd.DataFrame([(str(year), period, count) for year, *counts in years
-                               for period, count in zip((before, since), counts) if count],
+                               for period, count in zip((before, since), counts)
+                               if count or (not any(counts) and period == since)],
                               columns=["Année", "Période", "Points mis en service"]),
                  x="Année", y="Points mis en service", color="Période", x_label="Année",
                  y_label="Points", height=260)
@@ -252,6 +256,6 @@ def show_potential(row: dict, rank: tuple[int, int] | None) -> None:
                 f"({row['components_used']} composantes sur 4 ; rang dans le département : {rank_text(rank)})")
     st.dataframe(pd.DataFrame([{
         "Composante": energy.INDICATORS[key].label.removeprefix("Composante : "),
-        "Score (0-100)": number(row[key]) if row[key] is not None else "inconnu",
+        "Score (0-100)": number(row[key]),
         "Méthode": energy.COMPONENT_METHODS[key]} for key in energy.SCORE_COLUMNS]), hide_index=True)
     st.caption(energy.COMPONENT_METHODS["energy_commons_potential"])

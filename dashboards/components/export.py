@@ -12,7 +12,8 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
-from observatory import energy, exports, sheet
+from dashboards.data import engine as app_engine
+from observatory import energy, export_tables, exports, sheet
 from observatory.councils import commune_council
 from observatory.exports import csv_bytes, geojson_bytes, points_collection
 
@@ -68,6 +69,19 @@ def offer_table(frame: pd.DataFrame, file_stem: str, *, key: str, what: str = "l
                                on_click="ignore", icon=":material/map:")
 
 
+def _contours(key: str, label: str, unit: str, decimals: int) -> bytes:
+    with app_engine().connect() as conn:   # on click, after the page's connection is closed
+        return exports.indicator_contours_geojson(conn, key, label, unit, decimals)
+
+
+def offer_contours(indicator: energy.EnergyIndicator, file_stem: str) -> None:
+    """The national map's communes as contours (GeoJSON), with the indicator and its unit."""
+    st.download_button("Télécharger la carte (GeoJSON, contours des communes)",
+                       partial(_contours, indicator.key, indicator.label, indicator.unit, indicator.decimals),
+                       file_name=f"{file_stem}.geojson", mime=GEOJSON_MIME, key=f"{file_stem}-geojson",
+                       on_click="ignore", icon=":material/map:")
+
+
 def offer_geojson(collection: dict, file_stem: str, *, key: str, what: str) -> None:
     """A GeoJSON button for a layer read from the views (`observatory.exports`)."""
     st.download_button(f"Télécharger {what} (GeoJSON)", partial(geojson_bytes, collection),
@@ -97,8 +111,13 @@ def offer_commune_downloads(engine: sa.Engine, profile: dict) -> None:
         points = (exports.commune_charging_points(conn, code)
                   if exports.view_exists(conn, "charging_point") else None)
         council = commune_council(conn, code)
+        figures = export_tables.commune_figures(conn, code)
     with st.container(horizontal=True):
-        offer_table(profile_table(profile, council), f"commune-{code}", key="export-commune", what="la fiche")
+        # What the page shows: identity, council, energy with ranks, pact (French headers, units).
+        table = profile_table(profile, council).round(
+            {"Surface (km²)": 1, "Densité (hab./km²)": 0, "Longitude du centre": 6, "Latitude du centre": 6}
+        ).assign(**figures)
+        offer_table(table, f"commune-{code}", key="export-commune", what="la fiche")
         offer_geojson(contour, f"contour-{code}", key="export-contour", what="le contour")
         if points is not None:
             offer_geojson(points, f"points-de-recharge-{code}", key="export-charging-points",

@@ -14,6 +14,7 @@ from geodata.sources.pacte.campaigns import CAMPAIGN_BY_CODE
 from geodata.sources.pacte.reader import COMMITMENT_LABELS
 from observatory import pact
 from observatory.councils import mandate_start
+from observatory.formatting import NOT_RECORDED
 
 MISSING_TITLE = "titre non vérifié"
 # The timeline's columns a CSV export keeps (`observatory.exports.csv_bytes` neutralises any
@@ -21,7 +22,6 @@ MISSING_TITLE = "titre non vérifié"
 TIMELINE_EXPORT = ["campaign_code", "insee_code", "commune_name", "measure_number", "status",
                    "status_date", "evidence_url", "comment", "collectif_name", "origin", "record_id",
                    "retracted", "retracts_record_id", "retraction_reason"]
-
 
 
 def measure_label(number_: str, title: object, topic: object = None) -> str:
@@ -49,9 +49,9 @@ def show_pact_panel(engine: sa.Engine, insee_code: str, today: date | None = Non
         return
     for campaign, rows in signatures.groupby("campaign_code", sort=True):
         label = CAMPAIGN_BY_CODE[campaign].label if campaign in CAMPAIGN_BY_CODE else campaign
-        levels = [COMMITMENT_LABELS.get(level, "inconnu") for level in rows["council_commitment"].dropna()]
+        levels = [COMMITMENT_LABELS.get(level, NOT_RECORDED) for level in rows["council_commitment"].dropna()]
         names = sorted({n for names in rows["published_names"] for n in names})
-        st.markdown(f"**{label}** · engagement du conseil : {', '.join(sorted(set(levels))) or 'inconnu'}"
+        st.markdown(f"**{label}** · engagement du conseil : {', '.join(sorted(set(levels))) or NOT_RECORDED}"
                     f" · {len(rows)} signature(s) · noms publiés : {', '.join(names)}")
         committed = commitments[commitments["campaign_code"] == campaign]
         if committed.empty:

@@ -8,14 +8,10 @@ from dashboards.data import communes_size_and_density, engine
 from dashboards.format import number
 from observatory.energy import NO_FAST_CHARGER
 from observatory.peers import known_codes, nearest
-from observatory.rankings import INDICATORS, indicator_values
+from observatory.rankings import COMPARED, INDICATORS, indicator_values
 
 MAX_COMMUNES = 6
-SHOWN = ["population", "density",
-         "pact_signatures", "pact_committed", "pact_done", "pact_in_progress", "pact_abandoned", "pact_share_done",
-         "energy_charging_points", "energy_points_per_1000_inhabitants", "energy_installed_power_kw",
-         "energy_fast_dc_share_pct", "energy_nearest_fast_charger_km", "energy_heat_network_length_km",
-         "energy_best_renewable_share_pct", "energy_energy_commons_potential"]
+SHOWN = COMPARED
 
 
 def selected_codes() -> list[str]:

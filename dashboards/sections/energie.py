@@ -9,7 +9,7 @@ import pydeck as pdk
 import streamlit as st
 
 from dashboards.components.energy_panel import show_potential, warn_heat_layer_unavailable, value_text
-from dashboards.components.export import offer_table
+from dashboards.components.export import offer_contours, offer_table
 from dashboards.components.national_map import show_national_map
 from dashboards.data import engine, tiles_url
 from dashboards.format import number
@@ -25,7 +25,7 @@ def national_frame(key: str) -> pd.DataFrame:
     with engine().connect() as conn:
         frame = pd.DataFrame(energy.national_values(conn, key))
     if not frame.empty:
-        frame["text"] = [value_text(key, v) if v is not None else "inconnu" for v in frame["value"]]
+        frame["text"] = [value_text(key, v) for v in frame["value"]]
     return frame
 
 
@@ -167,8 +167,17 @@ summary[1].metric("Médiane des communes", value_text(key, frame.loc[known, "val
 summary[2].metric("Maximum", value_text(key, frame.loc[known, "value"].max() if known.any() else None))
 
 show_national_map(energy.MAPS[indicator.map_key], chart_key="energy-national-map")
-offer_table(frame.drop(columns=["text"]), f"energie-{key}", key="export-energy", what="la carte",
-            lon="longitude", lat="latitude")
+# What the map shows: each commune with the indicator named with its unit, rounded as displayed;
+# the GeoJSON holds the communes' contours, the CSV their centres.
+named = f"{indicator.label} ({indicator.unit})"
+with st.container(horizontal=True):
+    offer_table(pd.DataFrame({"Code Insee": frame["insee_code"], "Commune": frame["name"],
+                              "Département": frame["departement_code"],
+                              named: pd.to_numeric(frame["value"]).round(indicator.decimals),
+                              "Longitude du centre": frame["longitude"].round(6),
+                              "Latitude du centre": frame["latitude"].round(6)}),
+                f"energie-{key}", key="export-energy", what="la carte")
+    offer_contours(indicator, f"energie-{key}-contours")
 st.caption(f"Source : {indicator.source}. Zoomez pour voir les communes une à une, avec leur valeur au "
            "survol. Définitions, unités et millésimes : docs/indicators.md.")
 

@@ -102,7 +102,7 @@ offer_table(export_tables.pact_communes(engaged), f"pacte-communes-engagees-{cam
 # -- map: one point per commune (centroid), not the contours ---------------------------
 points = engaged.dropna(subset=["lon", "lat"]).copy()
 points["colour"] = [LEVEL_COLOURS.get(level, LEVEL_COLOURS[None]) for level in points["council_commitment"]]
-points["level_label"] = [COMMITMENT_LABELS.get(level, "inconnu") for level in points["council_commitment"]]
+points["level_label"] = [COMMITMENT_LABELS.get(level, NOT_RECORDED) for level in points["council_commitment"]]
 points["population_label"] = [number(p) for p in points["population"]]
 points["radius"] = points["population"].fillna(0).clip(lower=500) ** 0.5 * 12
 # Framed on the communes of metropolitan France when there are some (the overseas ones stay

@@ -36,11 +36,13 @@ def test_donnees_lists_sources_runs_and_quarantine(quarantined):
     runs = runs.set_index("Chargement")
     assert runs.loc["cog-commune", "Lignes lues"] == "34\u202f969"
     assert runs.loc["cog-commune", "Comptes"] == "équilibré"
-    assert runs.loc["irve-statique", "Rejets par motif"] == "missing_coordinates : 1, outside_france : 1"
+    # Reasons in French on the page (the views keep the codes).
+    assert (runs.loc["irve-statique", "Rejets par motif"]
+            == "coordonnées manquantes ou illisibles : 1, position hors de France : 1")
     assert runs.loc["irve-statique", "Date"][2] == "/"
     assert quarantine.to_dict("records") == [
-        {"Chargement": "irve-statique", "Motif": "missing_coordinates", "Lignes": 1},
-        {"Chargement": "irve-statique", "Motif": "outside_france", "Lignes": 1}]
+        {"Chargement": "irve-statique", "Motif": "coordonnées manquantes ou illisibles", "Lignes": 1},
+        {"Chargement": "irve-statique", "Motif": "position hors de France", "Lignes": 1}]
     assert "Télécharger les lignes en quarantaine (CSV)" in labels(at, "download_button")
     assert any("journal de Dagster" in c.value for c in at.caption)
 

@@ -29,8 +29,10 @@ def test_energie_page_national_map_without_traces(app_db):
     assert at.title[0].value == "Énergie"
     warning = at.warning[0].value   # the heat layer's, before the map's
     assert "Tracés des réseaux de chaleur indisponibles" in warning and "opendata-fcu.zip" in warning
-    # the pipeline's own reason follows, as a technical detail
-    assert any("missing from the mirror" in c.value for c in at.caption)
+    # the pipeline's own reason (a server path, in English) is for the Données page's technical
+    # section and the logs, not for this page
+    assert not any("missing from the mirror" in c.value for c in at.caption)
+    assert any("Détails techniques" in c.value and "Données" in c.value for c in at.caption)
     # the national choropleth of the chosen indicator, from the tile server: one image of
     # France, then vector tiles; never 35,000 polygons inlined in the page
     layers = _deck(at)["layers"]
@@ -61,7 +63,7 @@ def test_energie_page_potential_shows_its_components(app_db):
     assert any(f"({used} composantes sur 4" in md.value for md in at.markdown)
     components = next(df for df in at.dataframe if "Score (0-100)" in df.value.columns).value
     heat = components[components["Composante"] == "réseau de chaleur"]["Score (0-100)"]
-    assert list(heat) == ["inconnu"]
+    assert list(heat) == ["non renseigné"]
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from observatory import energy, pact
 def test_years_split_at_the_exact_date_and_undated_points_counted_apart():
     dates = [date(2019, 5, 1), date(2021, 3, 1), date(2021, 9, 1), None, date(2023, 1, 1)]
     assert energy.commissioned_by_year(dates, since=date(2021, 6, 1)) == (
-        [(2019, 1, 0), (2021, 1, 1), (2023, 0, 1)], 1)
+        [(2019, 1, 0), (2020, 0, 0), (2021, 1, 1), (2022, 0, 0), (2023, 0, 1)], 1)   # empty years kept
     assert energy.commissioned_by_year([], since=date(2021, 6, 1)) == ([], 0)
 
 

@@ -98,7 +98,7 @@ class Table:
 MAX_FILE_BYTES = 20 * 2**20          # the file as uploaded
 MAX_UNZIPPED_BYTES = 200 * 2**20     # an XLSX is a zip: its members once decompressed
 MAX_ROWS = 100_000                   # non-empty rows
-MAX_CELLS = 2_000_000                # non-empty cells, merged ranges spread included
+MAX_CELLS = 1_000_000                # non-empty cells, merged ranges spread included
 MAX_ROW_CELLS = 500                  # non-empty cells in one row
 MAX_CELL_CHARS = 10_000              # one cell (a long comment is a few hundred)
 HEADER_SEARCH_ROWS = 15
