@@ -7,6 +7,7 @@ import time
 
 import psycopg
 import pytest
+from dagster import build_asset_context
 from pmtiles.reader import MmapSource, Reader
 from pmtiles.tile import Compression, TileType
 
@@ -15,6 +16,7 @@ from observatory import national_tiles
 from observatory.national_tiles import SERVED
 from observatory.tiles import commune_tile
 from pipelines.definitions import defs
+from pipelines.maps.assets import national_map_tiles
 from pipelines.maps.checks import build_is_current_and_complete
 from pipelines.resources import PostGIS
 from tests.maps.serving import get, running
@@ -131,3 +133,30 @@ def test_the_check_fails_on_a_missing_or_incomplete_build(build, reference_db, m
     missing = result.metadata["missing_indicators"].value.split(", ")
     assert sorted(missing) == sorted(set(SERVED) - set(INDICATORS))
     assert result.metadata["indicators_without_national_tiles"].value == "none"
+
+
+@pytest.fixture
+def complete_build(build, tmp_path):
+    """A build of every served map up to z8, as the asset makes it, faked from the test build:
+    each map's files are copies of the density map's (the real one takes minutes)."""
+    directory, _ = build
+    manifest = json.loads((directory / national_tiles.MANIFEST).read_text())
+    source, target = directory / manifest["folder"], tmp_path / "complete"
+    (target / manifest["folder"]).mkdir(parents=True)
+    for key in SERVED:
+        for suffix in ("pmtiles", "png"):
+            shutil.copy(source / f"density.{suffix}", target / manifest["folder"] / f"{key}.{suffix}")
+    manifest.update(indicators=sorted(SERVED), max_zoom=national_tiles.ARCHIVE_MAX_ZOOM)
+    (target / national_tiles.MANIFEST).write_text(json.dumps(manifest))
+    return target
+
+
+def test_the_asset_keeps_a_current_build_and_the_check_passes(complete_build, reference_db, monkeypatch):
+    monkeypatch.setenv("OBSERVATORY_TILE_ARCHIVES", str(complete_build))
+    postgis = PostGIS(database_url=reference_db)
+    before = sorted(p.name for p in complete_build.iterdir())
+    result = national_map_tiles(context=build_asset_context(), postgis=postgis)
+    assert result.metadata["unchanged"] is True
+    assert json.loads(result.metadata["data_version"])["load_id"] > 0
+    assert sorted(p.name for p in complete_build.iterdir()) == before       # nothing built
+    assert build_is_current_and_complete(postgis=postgis).passed
