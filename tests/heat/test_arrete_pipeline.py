@@ -7,6 +7,7 @@ import pytest
 from dagster import materialize
 
 from geodata.sources.heat import load
+from observatory.energy import refresh_commune_energy
 from pipelines.energy import assets as energy_assets
 from pipelines.energy import checks as energy_checks
 from pipelines.heat import assets as heat_assets
@@ -16,6 +17,10 @@ from pipelines.resources import PostGIS, Sources
 
 @pytest.fixture(scope="module")
 def arrete_run(reference_db, mirror):
+    # A load of its own, even when another module of the session loaded the same file before.
+    with psycopg.connect(reference_db) as conn:
+        conn.execute("DELETE FROM core.load_run WHERE source LIKE 'fcu-arrete-%'")
+    runs_before = last_load_run(reference_db)
     result = materialize(
         [heat_assets.fcu_opendata_archive, heat_assets.heat_networks, heat_assets.ecoreseau_labels,
          heat_assets.heat_potential, heat_assets.heat_networks_arrete, energy_assets.commune_energy,
@@ -23,7 +28,23 @@ def arrete_run(reference_db, mirror):
         resources={"postgis": PostGIS(database_url=reference_db), "sources": Sources(mirror=str(mirror))},
         raise_on_error=True)
     assert result.success
-    return result
+    yield result
+    unload_arrete(reference_db, runs_before)
+
+
+def last_load_run(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT coalesce(max(id), 0) FROM core.load_run").fetchone()[0]
+
+
+def unload_arrete(url: str, runs_before: int) -> None:
+    """Leave the shared reference database as the other modules expect it: no arrêté, and no
+    record of the loads made here (a later module loads its sources again, as it expects)."""
+    with psycopg.connect(url) as conn:
+        conn.execute("TRUNCATE core.heat_network_arrete, core.heat_network_commune")
+        conn.execute("DELETE FROM core.quarantined_row WHERE source LIKE 'fcu-arrete-%'")
+        refresh_commune_energy(conn)
+        conn.execute("DELETE FROM core.load_run WHERE id > %s", (runs_before,))
 
 
 def test_asset_metadata_and_checks(arrete_run):
