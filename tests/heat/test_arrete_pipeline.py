@@ -112,3 +112,23 @@ def test_commune_indicators_known_from_the_arrete(arrete_run, reference_db):
                                JOIN observatory.heat_network_commune hc USING (insee_code)
                                WHERE hc.sncu_id = '0608F'""").fetchone()[0]
         assert {n["sncu_id"]: n["kind"] for n in cold} == {"0608C": "heat", "0608F": "cold"}
+
+
+def test_traces_and_arrete_join_on_the_sncu_id(arrete_run, pg, fcu_mirror):
+    """With traces (the SYNTHETIC fixture: 0108C in Bourg-en-Bresse), one network is one row of
+    observatory.heat_network and is counted once in its commune, with the arrêté's values and
+    the traces' length."""
+    load.load_archive(pg, load.obtain_archive(fcu_mirror))
+    refresh_commune_energy(pg)
+    row = pg.execute("""SELECT in_arrete, trace_id IS NOT NULL, has_trace, values_source, insee_codes
+                        FROM observatory.heat_network WHERE sncu_id = '0108C'""").fetchall()
+    assert row == [(True, True, True, "arrêté DPE 2026", ["01053"])]
+    traces_only = pg.execute("SELECT count(*) FROM observatory.heat_network WHERE NOT in_arrete").fetchone()[0]
+    assert traces_only == 2     # 0198C and 0199C: synthetic ids absent from the arrêté
+    networks, length, count, available = pg.execute(
+        """SELECT heat_networks, heat_network_length_km, heat_network_count, heat_layer_available
+           FROM observatory.commune_energy WHERE insee_code = '01053'""").fetchone()
+    bourg = [n for n in networks if n["sncu_id"] == "0108C"]
+    assert len(bourg) == 1 and bourg[0]["in_arrete"] and bourg[0]["has_trace"]
+    assert bourg[0]["length_in_commune_km"] > 0 and length > 0 and available
+    assert count == len({n["sncu_id"] for n in networks if n["kind"] == "heat"})
