@@ -139,3 +139,11 @@ def test_archive_member_too_large_is_refused_before_reading(irve_csv, schema_pat
         z.write(irve_csv([point(1)]), "consolidation-etalab-schema-irve-statique-v-2.3.1-20251025.csv")
     with pytest.raises(IrveFormatError, match="une fois décompressé"):
         read_irve(archive, schema_path, today=TODAY)
+
+
+def test_header_without_rows_is_refused(irve_csv, schema_path, tmp_path):
+    header = irve_csv([point(1)]).read_text(encoding="utf-8").split("\n", 1)[0]
+    path = tmp_path / "irve.csv"
+    path.write_text(header + "\n\n", encoding="utf-8")
+    with pytest.raises(IrveFormatError, match="l'en-tête n'est suivi d'aucune ligne de données"):
+        read_irve(path, schema_path, today=TODAY)

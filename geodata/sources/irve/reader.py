@@ -202,6 +202,9 @@ def read_csv_text(path: Path, *, member_pattern: str = "*.csv") -> CsvText:
         return "skip"
 
     body = pa.py_buffer(raw).slice(min(end + 1, len(raw)))  # no copy
+    # A header alone would publish nothing over everything (the tail copied only if its start is blank).
+    if not raw[end + 1:end + 4096].strip() and not raw[end + 1:].strip():
+        raise IrveFormatError(f"{name}: l'en-tête n'est suivi d'aucune ligne de données")
     try:
         table = pacsv.read_csv(
             pa.BufferReader(body),

@@ -172,7 +172,7 @@ class _Grid:
             raise PacteFileError(f"{self.name}: ligne {line}, {len(cells)} cellules remplies (au plus "
                                  f"{MAX_ROW_CELLS}); ce fichier n'est pas une liste")
         self.cells += len(cells)
-        if len(self.rows) >= MAX_ROWS or self.cells > MAX_CELLS:
+        if (line not in self.rows and len(self.rows) >= MAX_ROWS) or self.cells > MAX_CELLS:
             raise PacteFileError(f"{self.name}: plus de {MAX_ROWS:,} lignes ou de {MAX_CELLS:,} cellules "
                                  f"remplies; découpez la liste en plusieurs fichiers".replace(",", "\u202f"))
         self.rows.setdefault(line, {}).update(cells)
