@@ -85,7 +85,7 @@ def test_catalogue_has_32_measures_and_unverified_titles_stay_empty(catalogue, t
     adoption = pact.measure_adoption(catalogue, "municipales-2020")
     measures = adoption[adoption["kind"] == "measure"]
     assert len(measures) == 32 and len(adoption) == 35
-    assert measures["title"].notna().sum() == 12
+    assert measures["title"].notna().sum() == 15
     assert pd.isna(adoption.set_index("measure_number").loc["12", "title"])
     # A fuller catalogue later fills the missing titles in and keeps the others.
     fuller = tmp_path / "catalogue-complet.csv"
