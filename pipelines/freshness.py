@@ -1,9 +1,9 @@
 """Each refresh's outcome recorded per source, and checks that warn when a source is late.
 
 The hooks record every asset step's success or failure in `core.source_refresh`
-(`observatory.sources.record_refresh`): the Données page shows it. One check per catalogue source warns when its latest successful
-refresh is older than twice its cadence, or when its latest refresh failed; they run after
-each refresh and every hour by themselves (`freshness_hourly`).
+(`observatory.sources.record_refresh`): the Données page shows it. One check per catalogue
+source warns when its latest successful refresh is older than twice its cadence, or when its
+latest refresh failed; they run every hour (`freshness_hourly`), outside the refresh runs.
 """
 from __future__ import annotations
 
@@ -75,9 +75,11 @@ def _freshness_check(source_key: str, asset: str):
 
 
 FRESHNESS_CHECKS = [_freshness_check(key, asset) for key, asset in CHECKED_ASSET.items()]
+# Refresh runs leave them out (a source just refreshed is fresh).
+FRESHNESS = AssetSelection.checks(*FRESHNESS_CHECKS)
 
 freshness_checks = define_asset_job(
-    "freshness_checks", selection=AssetSelection.checks(*FRESHNESS_CHECKS),
+    "freshness_checks", selection=FRESHNESS,
     description="Checks that every source was refreshed within twice its cadence")
 freshness_hourly = ScheduleDefinition(name="freshness_hourly", job=freshness_checks, cron_schedule="17 * * * *",
                                       execution_timezone="Europe/Paris", default_status=DefaultScheduleStatus.RUNNING)

@@ -5,14 +5,18 @@ when they last published: the same files, it loads nothing and records its mater
 unchanged, with the hash and vintage of what stays published. An asset computed from tables
 (the harmonised communes, the indicators) is computed again only when one of its inputs was
 published after its own last computation. The run tag `observatory/force`
-(`observatory pipelines --force`) reloads everything regardless.
+(`observatory pipelines --force`) reloads everything regardless. The checks of an unchanged
+asset keep their latest evaluation (`reused_when_unchanged`).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from dagster import AssetExecutionContext
+from dagster import (AssetCheckEvaluation, AssetCheckExecutionContext, AssetCheckResult, AssetExecutionContext,
+                     DagsterInvariantViolationError)
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
 from geodata.sources.fetch import Fetched, sha256_of
 
@@ -69,3 +73,34 @@ def unchanged(context: AssetExecutionContext, conn, *, files: Mapping[str, Seque
     context.log.info(f"unchanged since {metadata['published_at']} (vintage {metadata['vintage'] or '?'}): "
                      f"nothing loaded")
     return metadata
+
+
+def reused_when_unchanged(check: Callable) -> Callable:
+    """Put under `@asset_check`: when its asset was recorded unchanged earlier in this run, the
+    check's latest evaluation stands (same published data), instead of reading it all again."""
+    @functools.wraps(check)
+    def evaluate(*args, **kwargs):
+        try:
+            context = AssetCheckExecutionContext.get()
+        except DagsterInvariantViolationError:  # called directly, outside a run
+            return check(*args, **kwargs)
+        return _previous_evaluation(context) or check(*args, **kwargs)
+    return evaluate
+
+
+def _previous_evaluation(context: AssetCheckExecutionContext) -> AssetCheckResult | None:
+    key, = context.selected_asset_check_keys
+    instance = context.instance
+    materialised = instance.get_latest_materialization_event(key.asset_key)
+    if (materialised is None or materialised.run_id != context.run.run_id
+            or not materialised.asset_materialization.metadata.get("unchanged")):
+        return None
+    # The latest finished evaluation (this run's own is only planned yet).
+    records = instance.event_log_storage.get_asset_check_execution_history(key, limit=1, status={
+        AssetCheckExecutionRecordStatus.SUCCEEDED, AssetCheckExecutionRecordStatus.FAILED})
+    record = records[0] if records else None
+    evaluation = record.event.dagster_event.event_specific_data if record and record.event else None
+    if not isinstance(evaluation, AssetCheckEvaluation):
+        return None
+    return AssetCheckResult(passed=evaluation.passed, severity=evaluation.severity,
+                            metadata={**evaluation.metadata, "reused_from_run": record.run_id})

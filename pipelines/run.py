@@ -15,7 +15,7 @@ from contextlib import nullcontext
 from dagster import AssetKey, AssetSelection, DagsterInstance
 
 from pipelines.definitions import defs
-from pipelines.freshness import REFRESH_HOOKS
+from pipelines.freshness import FRESHNESS, REFRESH_HOOKS
 from pipelines.incremental import FORCE_TAG
 
 
@@ -62,9 +62,13 @@ def run(selection: str, *, force: bool = False, instance: DagsterInstance | None
     steps stay in memory (the selection holds every asset whose value it reads). `force`
     reloads sources whose files did not change. Returns Dagster's result."""
     keys = resolve_selection(selection)
-    job = defs.resolve_implicit_job_def_def_for_assets(keys).with_hooks(REFRESH_HOOKS)
+    graph = defs.get_repository_def().asset_graph
+    # Their checks, but not the hourly freshness checks (a source just refreshed is fresh).
+    checks = {key for key in graph.asset_check_keys if key.asset_key in keys} - FRESHNESS.resolve_checks(graph)
+    job = (defs.resolve_implicit_job_def_def_for_assets(keys)
+           .get_subset(asset_selection=keys, asset_check_selection=checks).with_hooks(REFRESH_HOOKS))
     with nullcontext(instance) if instance else DagsterInstance.get() as active:
-        return job.execute_in_process(instance=active, asset_selection=sorted(keys), raise_on_error=False,
+        return job.execute_in_process(instance=active, raise_on_error=False,
                                       tags={FORCE_TAG: "true"} if force else None)
 
 

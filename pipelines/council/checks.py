@@ -4,6 +4,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
 
 from geodata.sources.council import load
 from pipelines.council.assets import commune_councils
+from pipelines.incremental import reused_when_unchanged
 from pipelines.metadata import latest_load_run
 from pipelines.resources import PostGIS
 
@@ -13,6 +14,7 @@ COMMUNE_REASONS = ("malformed_insee_code", "unknown_commune")
 
 @asset_check(asset=commune_councils, description="Communes read = published + quarantined, and no published "
                                                  "council names a commune absent from the COG")
+@reused_when_unchanged
 def council_accounting(postgis: PostGIS) -> AssetCheckResult:
     with postgis.connect() as conn:
         run = latest_load_run(conn, load.SOURCE, "rows_read", "rows_loaded")
@@ -30,6 +32,7 @@ def council_accounting(postgis: PostGIS) -> AssetCheckResult:
 
 @asset_check(asset=commune_councils, description="Nearly every current commune has a council and a mayor "
                                                  "(the register lists about 130 communes without one)")
+@reused_when_unchanged
 def councils_cover_communes(postgis: PostGIS) -> AssetCheckResult:
     with postgis.connect() as conn:
         communes, councils, mayors, no_councillor = conn.execute(

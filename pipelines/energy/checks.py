@@ -3,12 +3,14 @@
 from dagster import AssetCheckResult, asset_check
 
 from pipelines.energy.assets import commune_energy
+from pipelines.incremental import reused_when_unchanged
 from pipelines.resources import PostGIS
 
 
 @asset_check(asset=commune_energy, description="One row per current commune, and heat indicators unknown "
                                               "(NULL, not 0) exactly when neither the arrêté DPE nor the "
                                               "FCU traces are loaded")
+@reused_when_unchanged
 def one_row_per_commune(postgis: PostGIS) -> AssetCheckResult:
     with postgis.connect() as conn:
         communes, rows, inconsistent = conn.execute("""

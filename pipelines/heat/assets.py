@@ -116,8 +116,11 @@ def heat_national_figures(context: AssetExecutionContext, postgis: PostGIS, sour
                    "localisation (core.heat_network_commune); localisations non reconnues en quarantaine")
 def heat_networks_arrete(context: AssetExecutionContext, postgis: PostGIS, sources: Sources) -> MaterializeResult:
     fetched = sources.fetch(fcu.ARRETE_DPE_2026)
-    parsed = arrete.read_arrete(fetched.path)
     with postgis.connect() as conn:
+        if same := unchanged(context, conn, inputs=["cog-%"], files={
+                load.ARRETE_SOURCE: [fetched], f"{load.ARRETE_SOURCE}-communes": [fetched]}):
+            return MaterializeResult(metadata=same)
+        parsed = arrete.read_arrete(fetched.path)
         attachments, unattached = attach_networks(LocalityMatcher(reference_from_db(conn)), parsed.networks)
         networks, communes_report = load.load_arrete(conn, fetched, parsed, attachments, unattached)
         communes_served = conn.execute("SELECT count(DISTINCT insee_code) FROM core.heat_network_commune"

@@ -5,11 +5,13 @@ from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue, asset_c
 from geodata.sources.heat import load
 from geodata.sources.heat.sources import FCU_ARCHIVE
 from pipelines.heat.assets import ecoreseau_labels, heat_networks, heat_networks_arrete, heat_potential
+from pipelines.incremental import reused_when_unchanged
 from pipelines.metadata import latest_load_run
 from pipelines.resources import PostGIS
 
 
 @asset_check(asset=heat_networks, description="The FCU traces could be obtained (from the URL or the mirror)")
+@reused_when_unchanged
 def heat_archive_available(postgis: PostGIS) -> AssetCheckResult:
     with postgis.connect() as conn:
         row = conn.execute("SELECT available, reason FROM core.source_availability WHERE source = %s",
@@ -23,6 +25,7 @@ def heat_archive_available(postgis: PostGIS) -> AssetCheckResult:
 
 
 @asset_check(asset=heat_networks, description="Rows read = loaded + merged duplicates + quarantined")
+@reused_when_unchanged
 def heat_network_accounting(postgis: PostGIS) -> AssetCheckResult:
     with postgis.connect() as conn:
         row = latest_load_run(conn, load.NETWORK_SOURCE,
@@ -40,6 +43,7 @@ def heat_network_accounting(postgis: PostGIS) -> AssetCheckResult:
 
 @asset_check(asset=ecoreseau_labels, description="137 laureates (83 Écoréseau, 54 Écoréseau +) and most "
                                                  "collectivités recognised")
+@reused_when_unchanged
 def labels_complete(postgis: PostGIS) -> AssetCheckResult:
     with postgis.connect() as conn:
         per_label = dict(conn.execute("SELECT label, count(*) FROM core.ecoreseau_label GROUP BY 1"))
@@ -52,6 +56,7 @@ def labels_complete(postgis: PostGIS) -> AssetCheckResult:
 
 @asset_check(asset=heat_potential, description="Potential covers the départements with networks and "
                                                "every row names a COG département")
+@reused_when_unchanged
 def potential_covers_departements(postgis: PostGIS) -> AssetCheckResult:
     with postgis.connect() as conn:
         per_distance = dict(conn.execute("SELECT distance_m, count(*) FROM core.heat_potential_departement "
@@ -69,6 +74,7 @@ ATTACHED_GOAL_PCT = 98.0
 
 @asset_check(asset=heat_networks_arrete, description="Every network read is published or quarantined, and "
                                                      f">= {ATTACHED_GOAL_PCT:g} % are attached to a commune")
+@reused_when_unchanged
 def arrete_networks_attached(postgis: PostGIS) -> AssetCheckResult:
     with postgis.connect() as conn:
         run = latest_load_run(conn, load.ARRETE_SOURCE, "rows_read", "rows_loaded", "rows_duplicate",

@@ -2,6 +2,7 @@
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, asset_check
 
 from observatory.attribution import declared_code_agreement
+from pipelines.incremental import reused_when_unchanged
 from pipelines.irve.load import SOURCE
 from pipelines.metadata import latest_load_run
 from pipelines.resources import PostGIS
@@ -19,6 +20,7 @@ def _last_run(conn):
 
 @asset_check(asset=POINTS, blocking=True,
              description="Lignes lues = chargées + en quarantaine + doublons, et les tables le confirment")
+@reused_when_unchanged
 def rows_accounted(postgis: PostGIS) -> AssetCheckResult:
     with postgis.connect() as conn:
         run = _last_run(conn)
@@ -37,6 +39,7 @@ def rows_accounted(postgis: PostGIS) -> AssetCheckResult:
 
 @asset_check(asset=POINTS, blocking=True,
              description="Au moins 99,5 % des points valides sont rattachés à une commune")
+@reused_when_unchanged
 def valid_points_attributed(postgis: PostGIS) -> AssetCheckResult:
     with postgis.connect() as conn:
         total, attributed, nearest = conn.execute(
@@ -50,6 +53,7 @@ def valid_points_attributed(postgis: PostGIS) -> AssetCheckResult:
 
 @asset_check(asset=POINTS, description="Code INSEE déclaré par le producteur et commune trouvée: "
                                        "taux de désaccord (avertissement au-delà de 10 %)")
+@reused_when_unchanged
 def declared_codes_agree(postgis: PostGIS) -> AssetCheckResult:
     with postgis.connect() as conn:
         agreement = declared_code_agreement(conn)
@@ -61,6 +65,7 @@ def declared_codes_agree(postgis: PostGIS) -> AssetCheckResult:
 
 @asset_check(asset=QUARANTINE, description="La quarantaine reste sous 5 % des lignes lues "
                                            "(au-delà: format de la source changé?)")
+@reused_when_unchanged
 def quarantine_is_small(postgis: PostGIS) -> AssetCheckResult:
     with postgis.connect() as conn:
         run = _last_run(conn)

@@ -146,7 +146,8 @@ def pact_signatures(context: AssetExecutionContext, postgis: PostGIS, sources: S
 def pact_follow_up(context: AssetExecutionContext, postgis: PostGIS,
                    pacte_imports: PacteImports) -> MaterializeResult:
     with postgis.connect() as conn:
-        reference = reference_from_db(conn)
+        # Without lists there is nothing to match: the reference takes seconds to read.
+        reference = reference_from_db(conn) if pacte_imports.list_files() else None
         plans, refused = _import_folder(conn, pacte_imports, "follow_up", reference, date.today(),
                                         context.log)
         loaded = conn.execute("SELECT count(*) FROM core.pact_follow_up").fetchone()[0]

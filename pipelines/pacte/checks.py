@@ -4,6 +4,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
 
 from geodata.sources.pacte.reader import HDF_2020_PUBLISHED_TOTALS
 from geodata.sources.pacte.store import REFUSED
+from pipelines.incremental import reused_when_unchanged
 from pipelines.pacte.assets import HDF_DATASET, pact_follow_up, pact_signatures
 from pipelines.resources import PostGIS
 
@@ -32,16 +33,19 @@ def _accounting(postgis: PostGIS, kind: str, table: str) -> AssetCheckResult:
 
 
 @asset_check(asset=pact_signatures, description="Chaque ligne lue est rapprochée, ambiguë, non trouvée ou en quarantaine")
+@reused_when_unchanged
 def signature_rows_accounted_for(postgis: PostGIS) -> AssetCheckResult:
     return _accounting(postgis, "signatures", "core.pact_signature")
 
 
 @asset_check(asset=pact_follow_up, description="Chaque ligne de suivi lue est rapprochée, ambiguë, non trouvée ou en quarantaine")
+@reused_when_unchanged
 def follow_up_rows_accounted_for(postgis: PostGIS) -> AssetCheckResult:
     return _accounting(postgis, "follow_up", "core.pact_follow_up")
 
 
 @asset_check(asset=pact_signatures, description="Totaux par niveau d'engagement de la liste Hauts-de-France = totaux publiés")
+@reused_when_unchanged
 def hdf_totals_by_level(postgis: PostGIS) -> AssetCheckResult:
     with postgis.connect() as conn:
         counted = dict(conn.execute(

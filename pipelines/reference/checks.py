@@ -4,11 +4,13 @@ from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
 
 from geodata.models.base import STORAGE_SRID
 from geodata.sources.cog import reader as cog
+from pipelines.incremental import reused_when_unchanged
 from pipelines.reference.assets import communes
 from pipelines.resources import PostGIS, Sources
 
 
 @asset_check(asset=communes, description="Every current commune has a valid geometry, or a stated reason")
+@reused_when_unchanged
 def every_commune_has_valid_geometry(postgis: PostGIS) -> AssetCheckResult:
     with postgis.connect() as conn:
         invalid = conn.execute("SELECT count(*) FROM core.commune_boundary "
@@ -23,6 +25,7 @@ def every_commune_has_valid_geometry(postgis: PostGIS) -> AssetCheckResult:
 
 
 @asset_check(asset=communes, description="Geometries are stored in Lambert-93 (EPSG:2154)")
+@reused_when_unchanged
 def geometries_in_lambert93(postgis: PostGIS) -> AssetCheckResult:
     with postgis.connect() as conn:
         srids = [row[0] for row in conn.execute(
@@ -31,6 +34,7 @@ def geometries_in_lambert93(postgis: PostGIS) -> AssetCheckResult:
 
 
 @asset_check(asset=communes, description="The population total equals the COG file's total")
+@reused_when_unchanged
 def population_matches_cog(postgis: PostGIS, sources: Sources) -> AssetCheckResult:
     files = [sources.fetch(s) for s in (cog.COMMUNES, cog.EPCI, cog.DEPARTEMENTS, cog.REGIONS)]
     expected = cog.read_reference(*(f.path for f in files)).population_total
@@ -41,6 +45,7 @@ def population_matches_cog(postgis: PostGIS, sources: Sources) -> AssetCheckResu
 
 
 @asset_check(asset=communes, description="No INSEE code appears twice in the public view")
+@reused_when_unchanged
 def no_duplicate_code(postgis: PostGIS) -> AssetCheckResult:
     with postgis.connect() as conn:
         duplicates = conn.execute("SELECT count(*) - count(DISTINCT insee_code) FROM observatory.commune").fetchone()[0]
@@ -48,6 +53,7 @@ def no_duplicate_code(postgis: PostGIS) -> AssetCheckResult:
 
 
 @asset_check(asset=communes, description="Current communes left without geometry (listed, by reason)")
+@reused_when_unchanged
 def communes_without_geometry_are_few(postgis: PostGIS) -> AssetCheckResult:
     with postgis.connect() as conn:
         by_reason = dict(conn.execute("SELECT reason, count(*) FROM core.commune_without_boundary GROUP BY 1"))

@@ -59,3 +59,22 @@ def test_derived_asset_recomputed_when_an_input_was_published(reference_db, mirr
     metadata = run(reference_db, mirror, selection=[assets.communes.key])
     assert "unchanged" not in metadata["communes"] and metadata["communes"]["rows_loaded"] == 34_868
     assert run(reference_db, mirror, selection=[assets.communes.key])["communes"]["unchanged"] is True
+
+
+def test_checks_of_an_unchanged_asset_keep_their_latest_evaluation(reference_db, mirror):
+    from dagster import DagsterInstance
+
+    from pipelines.reference import checks
+
+    resources = {"postgis": PostGIS(database_url=reference_db), "sources": Sources(mirror=str(mirror))}
+    with DagsterInstance.ephemeral() as instance:
+        first = materialize([*REFERENCE, checks.no_duplicate_code, checks.population_matches_cog],
+                            resources=resources, instance=instance, tags={FORCE_TAG: "true"})
+        second = materialize([*REFERENCE, checks.no_duplicate_code, checks.population_matches_cog],
+                             resources=resources, instance=instance)
+    evaluated = {e.check_name: e for e in first.get_asset_check_evaluations()}
+    reused = {e.check_name: e for e in second.get_asset_check_evaluations()}
+    assert set(reused) == set(evaluated) == {"no_duplicate_code", "population_matches_cog"}
+    for name, evaluation in reused.items():
+        assert evaluation.passed and evaluation.metadata["reused_from_run"].value == first.run_id
+        assert "reused_from_run" not in evaluated[name].metadata

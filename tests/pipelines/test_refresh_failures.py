@@ -112,3 +112,14 @@ def test_donnees_page_shows_freshness_and_the_failure(failed_refresh, observator
     assert "Bornes de recharge pour véhicules électriques (IRVE) : le rafraîchissement du" in warning
     assert "restent celles du dernier chargement réussi" in warning and "/work" not in warning
     st.cache_resource.clear()
+
+
+def test_hourly_freshness_checks_warn_about_the_failed_source(failed_refresh, observatory_db, mirror):
+    result = defs.resolve_job_def("freshness_checks").execute_in_process(
+        resources={"postgis": PostGIS(database_url=observatory_db), "sources": Sources(mirror=str(mirror)),
+                   "pacte_imports": PacteImports(import_dir="")}, raise_on_error=False)
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert len(evaluations) == len(sources.CATALOGUE)
+    irve = evaluations["irve_is_fresh"]
+    assert not irve.passed and irve.severity.value == "WARN" and irve.metadata["status"].value == "en échec"
+    assert evaluations["cog_is_fresh"].passed and evaluations["pacte_is_fresh"].passed
