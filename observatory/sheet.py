@@ -20,6 +20,7 @@ from geodata.sources.pacte.campaigns import CAMPAIGN_BY_CODE
 from geodata.sources.pacte.reader import COMMITMENT_LABELS, FOLLOW_UP_LABELS
 from observatory import energy, pact
 from observatory.communes import commune_profile
+from observatory.councils import commune_council
 from observatory.exports import view_exists
 from observatory.formatting import NOT_RECORDED, number
 from observatory.sources import FIGURES, Provenance, french_datetime, source_freshness
@@ -132,6 +133,24 @@ def _energy_section(conn: sa.Connection, insee_code: str, freshness: dict[str, P
               "pas zéro. Distances mesurées dans le territoire de la commune.</p>")
 
 
+def _council_section(conn: sa.Connection, insee_code: str, freshness: dict[str, Provenance]) -> str:
+    council = commune_council(conn, insee_code) if view_exists(conn, "commune_council") else None
+    if council is None:
+        return "<p>Conseil municipal inconnu : la commune ne figure pas dans le répertoire des élus chargé.</p>"
+    def day(value) -> str:
+        return f"{value:%d/%m/%Y}" if value else NOT_RECORDED
+
+    pairs = [("Maire", council["mayor_name"] or NOT_RECORDED), ("Maire depuis le", day(council["mayor_since"])),
+             ("Conseillers municipaux", _number(council["councillors"])),
+             ("Part des femmes", _number(council["women_share_pct"], 1, "%")),
+             ("Début du mandat 2026", day(council["mandate_start"])),
+             ("Mairie", (council["mairie_address"] or NOT_RECORDED).replace("\n", ", ")),
+             ("Téléphone", council["mairie_phone"] or NOT_RECORDED),
+             ("Courriel", council["mairie_email"] or NOT_RECORDED),
+             ("Site internet", council["mairie_website"] or NOT_RECORDED)]
+    return f"<table>{_rows(pairs)}</table>" + _source_line(freshness, "council")
+
+
 def render_sheet(conn: sa.Connection, insee_code: str, *, generated: date | None = None) -> str | None:
     """The sheet of a current commune as an HTML document, or None if no commune has the code."""
     profile = commune_profile(conn, insee_code)
@@ -150,7 +169,8 @@ def render_sheet(conn: sa.Connection, insee_code: str, *, generated: date | None
         ("Département", f"{profile['departement']} ({profile['departement_code']})"),
         ("Région", profile["region"] or "hors région"),
     ])
-    used = dict.fromkeys(key for figure in ("population", "density_per_km2", "council_commitment", *SHEET_ENERGY)
+    used = dict.fromkeys(key for figure in ("population", "density_per_km2", "council", "council_commitment",
+                                            *SHEET_ENERGY)
                          for key in FIGURES[figure])
     sources_list = "".join(
         f"<li><b>{escape(freshness[key].source.name)}</b> : {escape(freshness[key].source.attribution)}, "
@@ -166,6 +186,7 @@ def render_sheet(conn: sa.Connection, insee_code: str, *, generated: date | None
 <section class="top"><div class="identity"><h2>Identité</h2><table>{identity}</table>
 {_source_line(freshness, "population", "density_per_km2")}</div>
 <div class="map"><h2>Territoire</h2>{svg}</div></section>
+<section><h2>Conseil municipal élu en 2026</h2>{_council_section(conn, insee_code, freshness)}</section>
 <section><h2>Pacte pour la Transition</h2>{_pact_section(conn, insee_code, freshness)}</section>
 <section><h2>Énergie</h2>{_energy_section(conn, insee_code, freshness)}</section>
 <footer><b>Sources</b><ul>{sources_list}</ul>

@@ -12,7 +12,7 @@ from dagster import materialize
 
 from dashboards.components.export import profile_table
 from geodata.sources.pacte.campaigns import CAMPAIGN_BY_CODE
-from observatory import exports, pact
+from observatory import exports, pact, sheet
 from observatory.communes import commune_profile
 from observatory.councils import commune_council, mandate_start
 from pipelines.council import assets, checks
@@ -91,3 +91,13 @@ def test_2026_mandate_dates_per_commune(council_run, engine):
         assert mandate_start(conn, "01001", CAMPAIGN_BY_CODE["municipales-2020"]) == date(2020, 5, 18)
         trend = pact.trend_reference(conn, "01001", date(2026, 11, 30))
     assert trend.since == date(2026, 3, 15) and "Municipales 2026" in trend.what
+
+
+def test_printable_sheet_carries_the_council(council_run, engine):
+    with engine.connect() as conn:
+        html = sheet.render_sheet(conn, "59350", generated=date(2026, 11, 30))
+    assert "<h2>Conseil municipal élu en 2026</h2>" in html
+    assert "<td>Maire</td><td class='value'>Arnaud DESLANDES</td>" in html
+    assert "<td>Début du mandat 2026</td><td class='value'>22/03/2026</td>" in html
+    assert "Place Augustin-Laurent, 59000 Lille" in html and "Conseils municipaux élus en 2026" in html
+    assert "naissance" not in html
