@@ -17,7 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from geodata.sources.pacte.campaigns import CAMPAIGN_BY_CODE
-from geodata.sources.pacte.reader import COMMITMENT_LABELS, FOLLOW_UP_LABELS
+from geodata.sources.pacte.reader import COMMITMENT_LABELS
 from observatory import energy, pact
 from observatory.communes import commune_profile
 from observatory.councils import commune_council
@@ -110,7 +110,7 @@ def _pact_section(conn: sa.Connection, insee_code: str, freshness: dict[str, Pro
             blocks.append("<table><tr><th>Mesure</th><th>Statut</th></tr>" + "".join(
                 f"<tr><td>{escape(str(m.measure_number))}. "
                 f"{escape(m.title) if isinstance(m.title, str) and m.title else 'titre non vérifié'}</td>"
-                f"<td>{escape(FOLLOW_UP_LABELS.get(m.status, 'non renseigné'))}"
+                f"<td>{escape(pact.status_label(m.status))}"
                 f"{' (' + m.status_date.strftime('%d/%m/%Y') + ')' if pd.notna(m.status_date) else ''}</td></tr>"
                 for m in measures.itertuples()) + "</table>")
     return "".join(blocks) + _source_line(freshness, "council_commitment")

@@ -35,10 +35,10 @@ def join(url: str, group: str, email: str, role: str) -> groups.Session:
         return groups.accept_invitation(conn, token, PASSWORD)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pact_db(reference_db: str, mirror: Path) -> str:
     """Committed (the app and the writer role read them from other connections), then removed
-    with everything the groups wrote, for the tests that follow in the session."""
+    with everything the groups wrote, for the modules that follow."""
     with psycopg.connect(reference_db) as conn:
         pact.import_catalogue(conn, mirror / CATALOGUE_2020.mirror_path, "municipales-2020")
         pact.import_list(conn, mirror / HDF_2020.mirror_path, dataset="pacte-hdf-2020", today=TODAY)
@@ -48,7 +48,7 @@ def pact_db(reference_db: str, mirror: Path) -> str:
         conn.execute("TRUNCATE core.audit_log, core.login_failure")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def two_groups(pact_db: str) -> Groups:
     with psycopg.connect(pact_db) as conn:
         groups.create_group(conn, "Collectif A", ["59350", "59009"], "municipales-2020")

@@ -260,3 +260,17 @@ def test_members_are_removed_by_a_referent_and_lose_their_sessions(two_groups, w
     writer.commit()
     with pytest.raises(groups.GroupError, match="^Adresse ou mot de passe incorrect.$"):
         groups.login(writer, "depart@example.org", PASSWORD)
+
+
+def test_sessions_expire(two_groups, writer):
+    member = join(two_groups.url, "Collectif B", "session@example.org", "membre")
+    assert entry(writer, member, insee_code=ROUBAIX) > 0
+    with psycopg.connect(two_groups.url) as owner:
+        owner.execute("UPDATE core.member_session SET expires_at = now() - interval '1 second' "
+                      "WHERE member_id = %s", (member.member_id,))
+    writer.commit()  # a new transaction: now() is the time it starts
+    assert refusal(writer, entry, member, insee_code=ROUBAIX) == "Session inconnue ou expirée : reconnectez-vous."
+    with psycopg.connect(two_groups.url) as owner:
+        hours = owner.execute("SELECT extract(epoch FROM expires_at - created_at) / 3600 FROM core.member_session "
+                              "WHERE member_id = %s", (two_groups.a.member_id,)).fetchone()[0]
+    assert hours == 8
