@@ -26,10 +26,14 @@ Why this stack: the previous `http.server` endpoint ran a thread per connection 
 hand-made pool; under 64 concurrent clients requests waited 14 s and timed out. uvicorn runs
 one event loop that holds any number of idle or slow connections for free; Starlette gives
 routing and responses without a framework's weight (FastAPI would add validation and OpenAPI
-for five routes). Database work stays synchronous psycopg (the tile SQL is shared with the
-pipeline that builds the archives) in worker threads, bounded by a `psycopg_pool`
-ConnectionPool and a limiter of the same size, and identical concurrent requests share one
-query. A maintained tile server such as tipg serves tables and functions as they are; our
+for five routes). Tile queries run on the event loop through psycopg's asynchronous
+connections from a `psycopg_pool` AsyncConnectionPool, which bounds them (the query is
+`observatory.tiles.tiles_query`, shared with the pipeline that builds the archives); identical
+concurrent requests share one query. Worker threads with a synchronous pool measured no better
+and compete with the loop for the GIL. Under load a never-asked tile waits mostly for the busy
+loop, not for PostGIS (one that PostGIS makes in 4 ms took 0.8 s at the median with 6
+connections, threads or not): more connections than cores (`POOL_SIZE`) cut that to 0.45 s.
+A maintained tile server such as tipg serves tables and functions as they are; our
 tiles are styled per indicator (classes, colours, French number text) and partly static,
 which is our code either way.
 
@@ -59,7 +63,7 @@ from pathlib import Path
 import anyio
 import psycopg
 import uvicorn
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -71,15 +75,15 @@ from geodata.settings import tile_archive_dir
 from observatory import energy, national_tiles
 from observatory.national_image import render_national_png
 from observatory.national_tiles import SERVED, DataVersion, NationalBuild
-from observatory.tiles import commune_tile, tile_exists
+from observatory.tiles import tile_exists, tiles_of, tiles_query
 
 __all__ = ["SERVED", "MVT_WORKER_PATH", "create_app", "main"]
 
 # Browsers and caches reuse an answer this long, then revalidate it (a 304 until a refresh).
 MAX_AGE_SECONDS = 60
 CACHE_BYTES = 256 * 1024 * 1024
-# Connections to PostGIS, and tile queries at once: the database has 2 cores here.
-POOL_SIZE = 6
+# Connections to PostGIS, and tile queries at once (shared by the worker processes).
+POOL_SIZE = 16
 # How often the data version (last load) and the static build are looked at.
 POLL_SECONDS = 5.0
 REQUEST_SECONDS = 10.0
@@ -93,6 +97,8 @@ WARM_IMAGES = ("density", energy.INDICATORS["charging_points"].map_key)
 MVT_WORKER_PATH = "/workers/mvt-worker.js"
 MVT_WORKER = Path(__file__).resolve().parent / "vendor" / "loaders.gl" / "mvt-worker-4.4.3.js"
 MVT_TYPE = "application/vnd.mapbox-vector-tile"
+# Tiles larger than this are compressed in a worker thread rather than on the event loop.
+LOOP_GZIP_BYTES = 256 * 1024
 MAX_COORDINATE_DIGITS = 7   # 2**22 has 7 digits: longer is refused before int() reads it
 
 log = logging.getLogger("observatory.tiles")
@@ -128,11 +134,10 @@ class TileService:
 
     def __init__(self, database_url: str, archive_dir: Path | None, pool_size: int = POOL_SIZE,
                  poll_seconds: float = POLL_SECONDS):
-        self.archive_dir, self.poll_seconds = archive_dir, poll_seconds
-        self.pool = ConnectionPool(database_url, min_size=1, max_size=pool_size, open=False,
-                                   kwargs={"autocommit": True}, configure=self._configure,
-                                   name="tiles", timeout=30)
-        self.limiter = anyio.CapacityLimiter(pool_size)
+        self.database_url, self.archive_dir, self.poll_seconds = database_url, archive_dir, poll_seconds
+        self.pool = AsyncConnectionPool(database_url, min_size=1, max_size=pool_size, open=False,
+                                        kwargs={"autocommit": True}, configure=self._configure,
+                                        name="tiles", timeout=30)
         self.version: DataVersion | None = None     # None: the database was never reached
         self.build: NationalBuild | None = None
         self._build_stamp: float | None = None
@@ -142,18 +147,16 @@ class TileService:
         self.mvt_worker_etag = f'"{hashlib.sha256(self.mvt_worker).hexdigest()[:16]}"'
 
     @staticmethod
-    def _configure(conn: psycopg.Connection) -> None:
-        conn.execute(f"SET ROLE {db.READER_ROLE}")
+    async def _configure(conn: psycopg.AsyncConnection) -> None:
+        await conn.execute(f"SET ROLE {db.READER_ROLE}")
 
     # -- versions -------------------------------------------------------------------------
-    def _read_version(self) -> DataVersion:
-        with self.pool.connection(timeout=self.poll_seconds) as conn:
-            return national_tiles.data_version(conn)
-
     async def refresh(self) -> None:
         """Read the data version and reopen the static build if it changed."""
         try:
-            version = await anyio.to_thread.run_sync(self._read_version, limiter=self.limiter)
+            async with self.pool.connection(timeout=self.poll_seconds) as conn:
+                cursor = await conn.execute(*national_tiles.LAST_LOAD_QUERY)
+                version = national_tiles.version_of(await cursor.fetchone())
         except (psycopg.Error, OSError) as error:   # keep the last known version
             log.warning("data version unavailable: %s", error)
         else:
@@ -194,9 +197,9 @@ class TileService:
         return None
 
     # -- dynamic answers ------------------------------------------------------------------
-    async def shared(self, key: tuple, make: Callable[[psycopg.Connection], bytes]) -> bytes:
-        """The cached answer for `key`, else made once in a worker thread for every request
-        that asks for it meanwhile; a client that goes away does not cancel it for others."""
+    async def shared(self, key: tuple, make: Callable[[], Awaitable[bytes]]) -> bytes:
+        """The cached answer for `key`, else made once for every request that asks for it
+        meanwhile; a client that goes away does not cancel it for the others."""
         cached = self.cache.get(key)
         if cached is not None:
             return cached
@@ -207,23 +210,36 @@ class TileService:
             pending.add_done_callback(lambda _: self._pending.pop(key, None))
         return await asyncio.shield(pending)
 
-    async def _make(self, key: tuple, make: Callable[[psycopg.Connection], bytes]) -> bytes:
-        def run() -> bytes:
-            with self.pool.connection() as conn:
-                return make(conn)
-        value = await anyio.to_thread.run_sync(run, limiter=self.limiter)
+    async def _make(self, key: tuple, make: Callable[[], Awaitable[bytes]]) -> bytes:
+        value = await make()
         if self.version is not None and key[0] == self.version:
             self.cache.put(key, value)
         return value
 
     async def tile(self, version: DataVersion, key: str, z: int, x: int, y: int) -> bytes:
-        indicator = SERVED[key]
-        return await self.shared((version, key, z, x, y),
-                                 lambda conn: gzip.compress(commune_tile(conn, indicator, z, x, y), 5, mtime=0))
+        """A tile made by PostGIS through the event loop's own connections (see the module
+        docstring: no worker thread)."""
+        indicators = [SERVED[key]]
+
+        async def make() -> bytes:
+            async with self.pool.connection() as conn:
+                cursor = await conn.execute(*tiles_query(indicators, z, x, y))
+                tile = tiles_of(indicators, await cursor.fetchone())[key]
+            if len(tile) < LOOP_GZIP_BYTES:
+                return gzip.compress(tile, 5, mtime=0)
+            return await anyio.to_thread.run_sync(lambda: gzip.compress(tile, 5, mtime=0))
+        return await self.shared((version, key, z, x, y), make)
 
     async def image(self, version: DataVersion, key: str) -> bytes:
+        """A national image, drawn in a worker thread (seconds of Python): only when the static
+        build has none of the current data."""
         indicator = SERVED[key]
-        return await self.shared((version, key, "national"), lambda conn: render_national_png(conn, indicator))
+
+        def draw() -> bytes:
+            with psycopg.connect(self.database_url, autocommit=True) as conn:
+                conn.execute(f"SET ROLE {db.READER_ROLE}")
+                return render_national_png(conn, indicator)
+        return await self.shared((version, key, "national"), lambda: anyio.to_thread.run_sync(draw))
 
     async def warm(self) -> None:
         version = self.version
@@ -343,7 +359,7 @@ def create_app(database_url: str, archive_dir: Path | None = None, *, warm: bool
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
-        service.pool.open(wait=False)
+        await service.pool.open(wait=False)
         await service.refresh()
         tasks = [asyncio.create_task(service.poll())]
         if warm:
@@ -354,7 +370,7 @@ def create_app(database_url: str, archive_dir: Path | None = None, *, warm: bool
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await anyio.to_thread.run_sync(service.pool.close)
+            await service.pool.close()
             if service.build is not None:
                 service.build.close()
 

@@ -68,13 +68,17 @@ class DataVersion:
         return cls(int(value["load_id"]), datetime.fromisoformat(value["loaded_at"]), str(value["code"]))
 
 
-_LAST_LOAD = """SELECT id, started_at + make_interval(secs => duration_s) FROM observatory.load_run
-                WHERE source = ANY(%s) ORDER BY id DESC LIMIT 1"""
+# The query of the data version and its parameters (`version_of` reads its row).
+LAST_LOAD_QUERY = ("""SELECT id, started_at + make_interval(secs => duration_s) FROM observatory.load_run
+                      WHERE source = ANY(%s) ORDER BY id DESC LIMIT 1""", (list(TILE_LOADS),))
+
+
+def version_of(row: tuple | None) -> DataVersion:
+    return DataVersion(row[0], row[1]) if row else DataVersion(0, datetime(2000, 1, 1, tzinfo=timezone.utc))
 
 
 def data_version(conn) -> DataVersion:
-    row = conn.execute(_LAST_LOAD, (list(TILE_LOADS),)).fetchone()
-    return DataVersion(row[0], row[1]) if row else DataVersion(0, datetime(2000, 1, 1, tzinfo=timezone.utc))
+    return version_of(conn.execute(*LAST_LOAD_QUERY).fetchone())
 
 
 @dataclass

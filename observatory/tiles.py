@@ -71,10 +71,11 @@ def has_communes(conn, z: int, x: int, y: int) -> bool:
                         "ST_Transform(ST_TileEnvelope(%s, %s, %s), 4326))", (z, x, y)).fetchone()[0]
 
 
-def commune_tiles(conn, indicators: Sequence[MapIndicator], z: int, x: int, y: int) -> dict[str, bytes]:
-    """The tile of each indicator at z/x/y (empty bytes where no commune is), by indicator key:
-    per-feature colour (r, g, b) by the indicator's classes and the value as French text
-    (`valeur`, with its unit) for tooltips."""
+def tiles_query(indicators: Sequence[MapIndicator], z: int, x: int, y: int) -> tuple[sql.Composed, dict]:
+    """The query (and its parameters) of the tile of each indicator at z/x/y: per-feature colour
+    (r, g, b) by the indicator's classes and the value as French text (`valeur`, with its unit)
+    for tooltips. Its row holds one tile per indicator, in order: `tiles_of` reads it. The tile
+    service runs it on its asynchronous connections, `commune_tiles` on a synchronous one."""
     if not tile_exists(z, x, y):
         raise ValueError(f"no tile {z}/{x}/{y}")
     params = {"z": z, "x": x, "y": y, "extent": tile_extent(z), "layer": LAYER,
@@ -92,8 +93,17 @@ def commune_tiles(conn, indicators: Sequence[MapIndicator], z: int, x: int, y: i
         values.append(sql.SQL("{} AS {}").format(sql.SQL(indicator.value_sql), column))
         tiles.append(sql.SQL(_INDICATOR_TILE_SQL.replace("{p}", f"%(i{index}_")).format(value=column))
     query = sql.SQL(_TILE_SQL).format(values=sql.SQL(", ").join(values), tiles=sql.SQL(", ").join(tiles))
-    row = conn.execute(query, params).fetchone()
+    return query, params
+
+
+def tiles_of(indicators: Sequence[MapIndicator], row) -> dict[str, bytes]:
+    """The tiles of `tiles_query`'s row by indicator key (empty bytes where no commune is)."""
     return {indicator.key: bytes(tile) if tile else b"" for indicator, tile in zip(indicators, row)}
+
+
+def commune_tiles(conn, indicators: Sequence[MapIndicator], z: int, x: int, y: int) -> dict[str, bytes]:
+    """The tile of each indicator at z/x/y, by indicator key (see `tiles_query`)."""
+    return tiles_of(indicators, conn.execute(*tiles_query(indicators, z, x, y)).fetchone())
 
 
 def commune_tile(conn, indicator: MapIndicator, z: int, x: int, y: int) -> bytes:
