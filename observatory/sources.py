@@ -250,6 +250,7 @@ def provenance(conn: sa.Connection, figure: str) -> list[Provenance]:
 # not, and why not, in French. The published data of a failed refresh stay as they were.
 
 UP_TO_DATE, LATE, FAILED, NEVER = "à jour", "en retard", "en échec", "jamais chargée"
+TECHNICAL = ". Détail technique : "   # what follows is the error's own text (often English)
 _PATH = re.compile(r"(?<![\w:/.])(?:/[\w.+\-]+)+/([\w.+\-]+)")
 
 
@@ -271,7 +272,7 @@ def failure_message(error: BaseException) -> str:
     else:
         what = "le fichier n'a pu être lu ou chargé"
     detail = without_paths(str(error)).strip()[:300]
-    return f"{what} ({type(error).__name__} : {detail})" if detail else what
+    return f"{what}{TECHNICAL}{type(error).__name__} : {detail}" if detail else what
 
 
 def record_refresh(conn, source_key: str, asset: str, error: BaseException | None) -> None:
@@ -304,6 +305,15 @@ class Freshness:
     status: str                    # UP_TO_DATE, LATE, FAILED or NEVER
     failure: str | None            # the failed refresh's message, while a refresh's latest outcome is a failure
     failed_at: datetime | None
+
+    @property
+    def failure_summary(self) -> str | None:
+        """The failure in French, without its technical detail."""
+        return self.failure.split(TECHNICAL, 1)[0] if self.failure else None
+
+    @property
+    def failure_detail(self) -> str | None:
+        return self.failure.split(TECHNICAL, 1)[1] if self.failure and TECHNICAL in self.failure else None
 
     def age(self, now: datetime) -> timedelta | None:
         latest = max((t for t in (self.loaded_at, self.verified_at) if t is not None), default=None)

@@ -52,14 +52,17 @@ st.dataframe(pd.DataFrame([{
     "Millésime": f.vintage,
     "Âge": sources.french_age(f.age(now)),
     "État": f.status,
-    "Dernier échec": f.failure or "—",
+    "Dernier échec": f.failure_summary or "—",
 } for f in fresh]), hide_index=True, width="stretch", key="freshness-table",
     column_config={"Dernier échec": st.column_config.TextColumn(width="large")})
 for f in fresh:
     if f.status == sources.FAILED:
         st.warning(f"{f.source.name} : le rafraîchissement du {sources.french_datetime(f.failed_at)} a échoué "
-                   f"({f.failure}). Les données publiées restent celles du dernier chargement réussi "
+                   f"({f.failure_summary}). Les données publiées restent celles du dernier chargement réussi "
                    f"({sources.french_datetime(f.loaded_at)}).")
+        if f.failure_detail:
+            with st.expander(f"Détail technique de l'échec : {f.source.name}"):
+                st.text(f.failure_detail)
 st.caption("« À jour » : la source a été rafraîchie (chargée, ou vérifiée inchangée) depuis moins de deux fois "
            "sa cadence ; « en retard » au-delà ; « en échec » : son dernier rafraîchissement a échoué, et les "
            "données publiées restent celles du dernier chargement réussi. L'âge compte depuis le dernier "

@@ -76,8 +76,9 @@ def test_one_corrupt_source_does_not_stop_the_others(failed_refresh, observatory
 def test_freshness_says_which_source_failed_and_which_is_late(failed_refresh, observatory_db):
     status = freshness(observatory_db)
     assert status["irve"].status == sources.FAILED
-    assert status["irve"].failure.startswith("le fichier n'a pu être lu ou chargé (")
-    assert "/" not in status["irve"].failure and "irve-statique-2025-10-25-derived.parquet" in status["irve"].failure
+    assert status["irve"].failure_summary == "le fichier n'a pu être lu ou chargé"
+    assert status["irve"].failure_detail.startswith("IrveFormatError : irve-statique-2025-10-25-derived.parquet: ")
+    assert "/" not in status["irve"].failure
     assert status["irve"].loaded_at is not None          # the published points' load
     for key in ("cog", "contours", "fcu-potentiel", "pacte"):
         assert status[key].status == sources.UP_TO_DATE, key
@@ -104,13 +105,14 @@ def test_donnees_page_shows_freshness_and_the_failure(failed_refresh, observator
     table = next(d.value for d in at.dataframe if "État" in d.value.columns).set_index("Source")
     irve = table.loc["Bornes de recharge pour véhicules électriques (IRVE)"]
     assert irve["État"] == "en échec" and irve["Millésime"] == "2025-10-25"
-    assert irve["Dernier chargement réussi"][2] == "/" and "/work" not in irve["Dernier échec"]
-    assert irve["Dernier échec"].startswith("le fichier n'a pu être lu ou chargé")
+    assert irve["Dernier chargement réussi"][2] == "/" and irve["Dernier échec"] == "le fichier n'a pu être lu ou chargé"
     cog = table.loc["Code officiel géographique (communes, EPCI, départements, régions)"]
     assert cog["État"] == "à jour" and cog["Âge"] == "moins d'une heure"
     warning = " ".join(w.value for w in at.warning)
     assert "Bornes de recharge pour véhicules électriques (IRVE) : le rafraîchissement du" in warning
     assert "restent celles du dernier chargement réussi" in warning and "/work" not in warning
+    detail, = [e for e in at.expander if "IRVE" in e.label]
+    assert "not a readable parquet file" in detail.text[0].value and "/work" not in detail.text[0].value
     st.cache_resource.clear()
 
 
