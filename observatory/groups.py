@@ -36,6 +36,7 @@ from geodata.sources.pacte.campaigns import CAMPAIGN_BY_CODE
 from geodata.sources.pacte.store import ImportPlan, ensure_campaigns, write_import
 from geodata.sources.pacte.table import read_table
 from observatory import pact
+from observatory.formatting import number
 from observatory.reconciliation import MATCHED, Candidate, Match, Reference
 
 INVITATION_DAYS = 7
@@ -282,7 +283,8 @@ def check_upload(file_name: str, data: bytes) -> str:
     """The file's suffix if it may be read as a list; a French refusal otherwise."""
     suffix = Path(file_name or "").suffix.lower()
     if len(data) > MAX_UPLOAD_BYTES:
-        raise GroupError(f"Fichier trop lourd : {len(data) / 1024 / 1024:.1f} Mo, 20 Mo au plus.")
+        raise GroupError(f"Fichier trop lourd : {number(len(data) / 1024 / 1024, 1)} Mo, "
+                         f"{MAX_UPLOAD_BYTES // 1024 // 1024} Mo au plus.")
     if suffix not in LIST_SUFFIXES:
         raise GroupError(f"Type de fichier refusé ({suffix or 'sans extension'}) : déposez un "
                          f"fichier .csv ou .xlsx (le modèle de liste).")

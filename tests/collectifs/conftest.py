@@ -35,6 +35,17 @@ def join(url: str, group: str, email: str, role: str) -> groups.Session:
         return groups.accept_invitation(conn, token, PASSWORD)
 
 
+def remove_groups(url: str) -> None:
+    """Remove the groups, what they wrote and published, and the audit log (a test database's
+    append-only tables may be emptied whole: TRUNCATE is not a row's UPDATE or DELETE)."""
+    with psycopg.connect(url) as conn:
+        conn.execute("TRUNCATE core.collectif, core.audit_log, core.login_failure CASCADE")
+        for table in ("pact_signature", "pact_follow_up", "pact_import_run"):  # their rows follow
+            conn.execute(f"DELETE FROM core.{table} WHERE dataset LIKE 'collectif-%%'")
+        for table in ("quarantined_row", "load_run"):
+            conn.execute(f"DELETE FROM core.{table} WHERE source LIKE 'pacte:collectif-%%'")
+
+
 @pytest.fixture(scope="module")
 def pact_db(reference_db: str, mirror: Path) -> str:
     """Committed (the app and the writer role read them from other connections), then removed
@@ -43,9 +54,8 @@ def pact_db(reference_db: str, mirror: Path) -> str:
         pact.import_catalogue(conn, mirror / CATALOGUE_2020.mirror_path, "municipales-2020")
         pact.import_list(conn, mirror / HDF_2020.mirror_path, dataset="pacte-hdf-2020", today=TODAY)
     yield reference_db
-    remove_committed_pact(reference_db)  # the groups' tables go with the campaigns (CASCADE)
-    with psycopg.connect(reference_db) as conn:
-        conn.execute("TRUNCATE core.audit_log, core.login_failure")
+    remove_groups(reference_db)
+    remove_committed_pact(reference_db)
 
 
 @pytest.fixture(scope="module")

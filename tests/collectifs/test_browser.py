@@ -10,12 +10,13 @@ import io
 import time
 
 import psycopg
+import pytest
 
 from geodata.sources.pacte.reader import HDF_2020
 from observatory import groups
 from tests.browser.harness import BROWSER_TEST, SCREENSHOTS
 from tests.browser.test_user_paths import wait_for_app
-from tests.collectifs.conftest import PASSWORD
+from tests.collectifs.conftest import PASSWORD, remove_groups
 
 pytestmark = BROWSER_TEST
 REPORT = SCREENSHOTS.parent / "collectifs-path.txt"
@@ -45,7 +46,15 @@ def choose(page, label: str, option: str) -> None:
     wait_for_app(page)
 
 
-def test_invite_upload_publish_follow_up_and_public_timeline(page, app_url, observatory_db, mirror):
+@pytest.fixture
+def groups_removed_after(observatory_db):
+    """The other browser tests share this database: what the path writes goes afterwards."""
+    yield observatory_db
+    remove_groups(observatory_db)
+
+
+def test_invite_upload_publish_follow_up_and_public_timeline(page, app_url, groups_removed_after, mirror):
+    observatory_db = groups_removed_after
     timings, refusals = {}, []
 
     def step(name, started):

@@ -79,7 +79,7 @@ def test_ambiguous_rows_are_resolved_by_picking_a_candidate_and_formulas_are_set
 
 
 @pytest.mark.parametrize(("name", "data", "message"), [
-    ("liste.csv", b"x" * (20 * 1024 * 1024 + 1), "Fichier trop lourd : 20.0 Mo, 20 Mo au plus."),
+    ("liste.csv", b"x" * (20 * 1024 * 1024 + 1), "Fichier trop lourd : 20,0 Mo, 20 Mo au plus."),
     ("liste.pdf", b"%PDF-1.4", "Type de fichier refusé (.pdf)"),
     ("liste.xlsx", b"commune;mesures\n", "n'est pas un classeur Excel"),
     ("liste.csv", b"PK\x03\x04rest", "n'est pas un texte"),
