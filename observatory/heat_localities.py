@@ -49,6 +49,8 @@ INTERCOMMUNALITY, AMBIGUOUS, UNKNOWN = "intercommunality", "ambiguous_locality",
 CORSICA = {"20": ("2A", "2B")}
 _INTERCOMMUNALITY = re.compile(r"^(metropole|communaute|agglomeration|syndicat|sivom|sivu|sieds?|"
                                r"pays|grand)\b")
+# A partial form ("SEYNE" for La Seyne-sur-Mer) needs at least this many letters.
+PARTIAL_FORM_MIN_LENGTH = 4
 # Words that start a place added after a commune's name ("Saint-Jeoire en Faucigny").
 _PLACE_WORDS = ("en", "sur", "sous", "les", "lez", "de", "du", "des", "d", "la", "le", "aux", "au")
 
@@ -166,6 +168,8 @@ class LocalityMatcher:
         """Communes of the département whose name (without its article) starts or ends with
         the locality's words, or whose name the locality extends with a place."""
         found: set[str] = set()
+        if len(key) < PARTIAL_FORM_MIN_LENGTH:
+            return []
         for other, codes in self._names.get(departement_code, {}).items():
             bare = without_article(other)
             if (bare.startswith(key + " ") or other.endswith(" " + key)

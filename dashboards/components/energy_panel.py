@@ -167,7 +167,9 @@ def heat_presence_text(row: dict) -> str:
         return "inconnu"
     if row["heat_network_present"]:
         return f"oui, {number(row['heat_network_count'])} réseau{'x' if row['heat_network_count'] > 1 else ''}"
-    return energy.NO_NETWORK_IN_ARRETE if row["heat_arrete_loaded"] else "non"
+    if row["heat_arrete_loaded"] and not row["heat_layer_available"]:
+        return energy.NO_NETWORK_IN_ARRETE
+    return "non"
 
 
 def _heat_networks(row: dict, ranks: dict, medians: dict, measure: dict) -> None:

@@ -26,7 +26,9 @@ def test_reference_is_the_pact_signature_else_the_running_mandate(observatory_db
         bourg_in_2023 = pact.trend_reference(conn, "01053", as_of=date(2023, 1, 1))
     assert signed_on is not None
     assert lille == pact.TrendReference(signed_on, "signature du pacte, Municipales 2020")
-    assert bourg == pact.TrendReference(date(2026, 3, 22), "début du mandat en cours au 30/11/2026, "
+    # Bourg-en-Bresse's council was elected at the first round (register of elected officials):
+    # its 2026 mandate began on 15 March, not on the campaign's national date (22 March).
+    assert bourg == pact.TrendReference(date(2026, 3, 15), "début du mandat en cours au 30/11/2026, "
                                                              "Municipales 2026 ; pas de pacte signé connu")
     assert bourg_in_2023.since == date(2020, 5, 18)
 
