@@ -71,6 +71,8 @@ def test_invite_upload_publish_follow_up_and_public_timeline(page, app_url, grou
     page.goto(link)
     page.get_by_text("Invitation au collectif « Collectif Lille Métropole »").wait_for()
     wait_for_app(page)
+    step("ouverture du lien d'invitation (chargement de l'application)", started)
+    started = time.perf_counter()
     page.get_by_label("Choisissez un mot de passe").fill(PASSWORD)
     page.get_by_label("Confirmez le mot de passe").fill(PASSWORD)
     page.screenshot(path=SCREENSHOTS / "collectifs-1-invitation.png")
