@@ -88,3 +88,44 @@ def test_uploads_of_the_wrong_size_or_type_are_refused_in_french(name, data, mes
     with pytest.raises(groups.GroupError) as refused:
         groups.check_upload(name, data)
     assert message in str(refused.value)
+
+
+def test_a_follow_up_workbook_is_published_and_combines_with_the_groups_entries(two_groups, tmp_path):
+    from datetime import date
+
+    from geodata import db
+    from geodata.sources.pacte.template import write_template
+
+    workbook = write_template(tmp_path / "suivi-lille.xlsx", "follow_up", rows=[
+        ["Lille", "59350", "59", "2020", "12", "en cours", "2026-03-01", "https://www.lille.fr/renovation",
+         "Plan de rénovation", "Collectif A"],
+        ["Villeneuve-d'Ascq", "", "59", "2020", "14", "réalisée", "2026-05-01", "https://villeneuvedascq.fr/bus",
+         "", ""],
+        ["Roubaix", "", "59", "2020", "14", "en cours", "2026-05-01", "", "", ""],
+    ])
+    reviewed = plan(two_groups.url, workbook, two_groups.a)
+    assert reviewed.kind == "follow_up"
+    assert reviewed.dataset.startswith(f"collectif-{two_groups.a.collectif_id}-suivi-")
+    assert [(f.insee_code, f.measure_number, f.status) for f in reviewed.follow_ups] == [
+        ("59350", "12", "in_progress"), ("59009", "14", "done")]
+    assert [r.reason for r in reviewed.review if r.status == "quarantined"] == [groups.COMMUNE_OUTSIDE_GROUP]
+    with psycopg.connect(two_groups.url) as conn:
+        groups.publish(conn, two_groups.a.token, reviewed)
+        conn.execute("""INSERT INTO core.pact_commitment (signature_id, measure_number)
+                        SELECT id, '12' FROM core.pact_signature
+                        WHERE insee_code = '59350' AND dataset = 'pacte-hdf-2020'""")
+    latest = """SELECT status, status_date FROM observatory.pact_commitment
+                WHERE insee_code = '59350' AND measure_number = '12'"""
+    with psycopg.connect(two_groups.url) as reader:
+        reader.execute(f"SET ROLE {db.READER_ROLE}")
+        assert reader.execute(latest).fetchone() == ("in_progress", date(2026, 3, 1))
+    with db.contributor_connection(two_groups.url) as writer:
+        groups.add_entry(writer, two_groups.a_member.token, insee_code="59350", measure="12", status="done",
+                         status_date=date(2026, 9, 1), evidence_url="https://www.lille.fr/renovation-2")
+    with psycopg.connect(two_groups.url) as reader:
+        reader.execute(f"SET ROLE {db.READER_ROLE}")
+        assert reader.execute(latest).fetchone() == ("done", date(2026, 9, 1))
+        timeline = reader.execute("""SELECT origin, status, collectif_name FROM observatory.pact_follow_up_timeline
+                                     WHERE insee_code = '59350' AND measure_number = '12'
+                                     ORDER BY status_date""").fetchall()
+    assert timeline == [("liste", "in_progress", "Collectif A"), ("saisie", "done", "Collectif A")]
