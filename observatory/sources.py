@@ -316,8 +316,10 @@ class Freshness:
         return self.failure.split(TECHNICAL, 1)[1] if self.failure and TECHNICAL in self.failure else None
 
     def age(self, now: datetime) -> timedelta | None:
-        latest = max((t for t in (self.loaded_at, self.verified_at) if t is not None), default=None)
-        return None if latest is None else now - latest
+        """Since the last successful refresh; None while nothing was ever loaded."""
+        if self.loaded_at is None:
+            return None
+        return now - max(t for t in (self.loaded_at, self.verified_at) if t is not None)
 
 
 def freshness_status(conn: sa.Connection, runs: pd.DataFrame | None = None,

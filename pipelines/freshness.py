@@ -12,6 +12,8 @@ from datetime import datetime
 from dagster import (AssetCheckResult, AssetCheckSeverity, AssetKey, AssetSelection, DefaultScheduleStatus,
                      HookContext, ScheduleDefinition, asset_check, define_asset_job, failure_hook, success_hook)
 
+from geodata.sources.fetch import SourceError
+from geodata.sources.heat.sources import FCU_ARCHIVE
 from observatory import sources
 from pipelines.resources import PostGIS
 
@@ -32,11 +34,20 @@ CHECKED_ASSET = {"cog": "cog_reference", "contours": "communes", "irve": "chargi
                  "pacte": "pact_signatures", "indicateurs-energie": "commune_energy"}
 
 
+# Assets that succeed when their source cannot be obtained (the rest works without it) and
+# record why in core.source_availability: for freshness, their refresh failed.
+AVAILABILITY = {"heat_networks": FCU_ARCHIVE.name}
+
+
 def _record(context: HookContext, error: BaseException | None) -> None:
     source_key = SOURCE_OF_ASSET.get(context.op.name)
     if source_key is None:  # a check, or an asset no catalogue source lists
         return
     with context.resources.postgis.connect() as conn:
+        if error is None and context.op.name in AVAILABILITY:
+            why = conn.execute("SELECT reason FROM core.source_availability WHERE source = %s",
+                               (AVAILABILITY[context.op.name],)).fetchone()
+            error = SourceError(why[0]) if why and why[0] else None
         sources.record_refresh(conn, source_key, context.op.name, error)
 
 

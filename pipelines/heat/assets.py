@@ -59,6 +59,9 @@ def heat_networks(context: AssetExecutionContext, postgis: PostGIS,
         archive = [fcu_opendata_archive.fetched]
         if same := unchanged(context, conn, files={load.NETWORK_SOURCE: archive, load.AREA_SOURCE: archive},
                              inputs=["cog-commune", "commune-boundaries"]):
+            # Obtained again: no longer unavailable, if it was at the previous refresh.
+            load.record_availability(conn, fcu.FCU_ARCHIVE.name, available=True, reason=None,
+                                     location=fcu_opendata_archive.fetched.location)
             return MaterializeResult(metadata={"available": True, **same})
         try:
             networks, areas = load.load_archive(conn, fcu_opendata_archive.fetched)

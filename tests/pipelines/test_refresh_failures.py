@@ -82,6 +82,10 @@ def test_freshness_says_which_source_failed_and_which_is_late(failed_refresh, ob
     assert status["irve"].loaded_at is not None          # the published points' load
     for key in ("cog", "contours", "fcu-potentiel", "pacte"):
         assert status[key].status == sources.UP_TO_DATE, key
+    # The mirror holds no FCU archive: the run goes on without traces, the source is not fresh.
+    assert status["fcu-reseaux"].status == sources.FAILED and status["fcu-reseaux"].loaded_at is None
+    assert status["fcu-reseaux"].age(datetime.now(sources.PARIS)) is None
+    assert "opendata-fcu.zip" in status["fcu-reseaux"].failure_detail and "/" not in status["fcu-reseaux"].failure
     # Three days on, the daily sources are late (older than twice their cadence), the yearly ones not.
     later = freshness(observatory_db, now=datetime.now(sources.PARIS) + timedelta(days=3))
     assert later["indicateurs-energie"].status == sources.LATE
