@@ -256,7 +256,6 @@ def _upload(member: groups.Session) -> None:
         except groups.GroupError as error:
             st.error(str(error))
         else:
-            st.session_state["choices"] = {}
             st.success(f"Liste publiée (import n° {run_id}) : {plan.rows_loaded} ligne(s) chargée(s), "
                        f"{plan.count('quarantined')} en quarantaine, {plan.rows_duplicate} regroupée(s).")
 

@@ -105,6 +105,23 @@ def test_invite_upload_publish_follow_up_and_public_timeline(page, app_url, grou
     step("publication", started)
     page.screenshot(path=SCREENSHOTS / "collectifs-3-publiee.png")
 
+    uploader = page.locator("[data-testid='stFileUploader'] input[type='file']")
+    uploader.set_input_files(files=[{"name": "liste.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4"}])
+    error = page.get_by_test_id("stAlertContentError").first
+    error.wait_for()
+    refusals.append(("fichier .pdf", error.inner_text()))
+    # The code says Villeneuve-d'Ascq, the name Lomme (in Lille): the member picks the commune.
+    started = time.perf_counter()
+    uploader.set_input_files(files=[{"name": "correction.csv", "mimeType": "text/csv",
+                                     "buffer": "commune;code insee;campagne;engagement du conseil\n"
+                                               "Lomme;59009;2020;unanime\n".encode()}])
+    choose(page, "Ligne 2 : « Lomme »", "Lille (59350")
+    page.get_by_role("button", name="Publier la liste (1 ligne(s) à charger)").click()
+    page.get_by_text("Liste publiée (import n°").wait_for()
+    wait_for_app(page)
+    step("liste corrigée : ligne ambiguë résolue par le choix de la commune, publiée", started)
+    page.screenshot(path=SCREENSHOTS / "collectifs-3b-ambigue-resolue.png")
+
     page.get_by_role("tab", name="Suivi d'une mesure").click()
     choose(page, "Commune", "Lille (59350)")
     form = page.get_by_test_id("stForm").filter(has_text="Enregistrer ce constat")
@@ -160,6 +177,9 @@ def test_invite_upload_publish_follow_up_and_public_timeline(page, app_url, grou
         "Refus", *(f"  {what}: {message}" for what, message in refusals),
         "Journal d'audit", *(f"  {row}" for row in audit), ""]), encoding="utf-8")
     assert [row[2] for row in audit] == ["create_group", "invite", "accept_invitation", "stage_list",
-                                         "publish_list", "add_entry", "add_entry", "add_entry"]
-    assert refusals[0][1].startswith("Le lien de preuve doit être une adresse web commençant par http://")
+                                         "publish_list", "stage_list", "publish_list", "add_entry",
+                                         "add_entry", "add_entry"]
+    assert refusals[0] == ("fichier .pdf", "Type de fichier refusé (.pdf) : déposez un fichier .csv ou .xlsx "
+                                           "(le modèle de liste).")
+    assert refusals[1][1].startswith("Le lien de preuve doit être une adresse web commençant par http://")
     assert status == []  # the HDF list names no measures: nothing committed, the timeline stands alone
