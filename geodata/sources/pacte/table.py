@@ -14,6 +14,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from geodata.names import fold_text
+from geodata.sources.tabular import CELL_TOO_LONG, EXTRA_FIELDS, UnsavedFormula, csv_rows, open_workbook
+from geodata.sources.tabular import read_sheet as _read_sheet
 from geodata.sources.text import CONTROL_CHARACTERS, detect_encoding
 
 
@@ -103,9 +105,8 @@ MAX_ROW_CELLS = 500                  # non-empty cells in one row
 MAX_CELL_CHARS = 10_000              # one cell (a long comment is a few hundred)
 HEADER_SEARCH_ROWS = 15
 
-# Reasons of the rows set aside by the table reader.
-EXTRA_FIELDS = "extra_fields"
-CELL_TOO_LONG = "cell_too_long"
+# Reasons of the rows set aside by the table reader (EXTRA_FIELDS and CELL_TOO_LONG are
+# geodata.sources.tabular's).
 FORMULA_WITHOUT_VALUE = "formula_without_value"
 _CONTROL = re.compile(CONTROL_CHARACTERS)
 
@@ -133,10 +134,6 @@ def read_table(path: Path, *, required: tuple[str, ...] = ("commune",)) -> Table
     table.encoding, table.delimiter = encoding, delimiter
     table.messages = grid.notes + table.messages
     return table
-
-
-class _UnsavedFormula(str):
-    """An XLSX formula cell the spreadsheet saved without its value (as text: "=SUM(A1:A3)")."""
 
 
 class _Grid:
@@ -217,45 +214,11 @@ def _csv_grid(data: bytes, grid: _Grid) -> tuple[str, str]:
         raise PacteFileError(f"{grid.name}: {error}") from error
     grid.notes += notes
     delimiter = _sniff_delimiter(text)
-    # strict: a quote that opens a cell and is never closed, or closed in the middle of a
-    # cell, is an error, not the rest of the file swallowed into one cell.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    line = 1                                      # where the next record starts
-    try:
-        for record in reader:
-            grid.widths[line] = len(record)
-            for value in record:
-                if ("\n" in value or "\r" in value) and _looks_like_rows(value, delimiter):
-                    raise PacteFileError(_stray_quote(grid.name, line, reader.line_num))
-            grid.add(line, record)
-            line = reader.line_num + 1
-    except csv.Error as error:
-        raise PacteFileError(_csv_error(grid.name, line, reader.line_num, str(error))) from error
+    for line, record in csv_rows(io.StringIO(text, newline=""), delimiter, grid.name, PacteFileError):
+        grid.widths[line] = len(record)
+        grid.add(line, record)
     grid.finish()
     return encoding, delimiter
-
-
-def _looks_like_rows(value: str, delimiter: str) -> bool:
-    """A cell over several lines whose later lines hold separators: the rows that follow a
-    stray opening quote, not a comment written on two lines."""
-    return any(part.count(delimiter) >= 2 for part in value.splitlines()[1:])
-
-
-def _stray_quote(name: str, first: int, last: int) -> str:
-    return (f"{name}: ligne {first}, un guillemet (\") ouvre une cellule qui avale les lignes "
-            f"{first} à {last}; retirez ce guillemet ou fermez-le, puis déposez le fichier à nouveau")
-
-
-def _csv_error(name: str, first: int, last: int, error: str) -> str:
-    if "field larger than field limit" in error:
-        return (f"{name}: ligne {first}, une cellule de plus de 128 Ko (guillemet non fermé ?); "
-                f"corrigez le fichier")
-    if "unexpected end of data" in error:
-        return _stray_quote(name, first, last)
-    if "expected after" in error:
-        return (f"{name}: ligne {last}, un guillemet (\") au milieu d'une cellule; retirez-le ou "
-                f"mettez toute la cellule entre guillemets en doublant ceux qu'elle contient")
-    return f"{name}: ligne {first}, CSV illisible ({error})"
 
 
 # -- XLSX ---------------------------------------------------------------------------------
@@ -263,25 +226,7 @@ def _csv_error(name: str, first: int, last: int, error: str) -> str:
 def _xlsx_grid(path: Path, grid: _Grid) -> None:
     """The first sheet's cells as saved, read once and as a stream: the sheet's declared
     dimension (`A1:XFD1048576`) is never trusted, only the cells actually present count."""
-    import warnings
-    import zipfile
-
-    from openpyxl import load_workbook  # only XLSX imports need it
-
-    try:
-        with zipfile.ZipFile(path) as archive:
-            unzipped = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError) as error:
-        raise PacteFileError(f"{path.name}: classeur XLSX illisible (pas une archive XLSX)") from error
-    if unzipped > MAX_UNZIPPED_BYTES:
-        raise PacteFileError(f"{path.name}: classeur de {unzipped / 2**20:.0f} Mo une fois décompressé "
-                             f"(au plus {MAX_UNZIPPED_BYTES // 2**20} Mo); ce fichier n'est pas une liste")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")       # openpyxl warns about extensions it drops
-            workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise PacteFileError(f"{path.name}: classeur XLSX illisible ({type(error).__name__})") from error
+    workbook = open_workbook(path, MAX_UNZIPPED_BYTES, PacteFileError, "une liste")
     try:
         if not workbook.worksheets:
             raise PacteFileError(f"{path.name}: le classeur n'a aucune feuille de calcul")
@@ -289,9 +234,7 @@ def _xlsx_grid(path: Path, grid: _Grid) -> None:
         if len(workbook.worksheets) > 1:
             grid.notes.append(f"Seule la première feuille « {sheet.title} » est lue "
                               f"({len(workbook.worksheets)} feuilles).")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            merged = _read_sheet(workbook, sheet, grid)
+        merged = _read_sheet(workbook, sheet, grid.add)
     except PacteFileError:
         raise
     except Exception as error:
@@ -300,28 +243,6 @@ def _xlsx_grid(path: Path, grid: _Grid) -> None:
         workbook.close()
     _spread_merged(merged, grid)
     grid.finish()
-
-
-def _read_sheet(workbook, sheet, grid: _Grid) -> list:
-    """Stream the sheet's XML rows into the grid; return its merged ranges."""
-    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
-
-    class Parser(WorkSheetParser):
-        def parse_cell(self, element):
-            cell = super().parse_cell(element)
-            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
-                cell["value"] = _UnsavedFormula("=" + (element.findtext(FORMULA_TAG) or "…"))
-            return cell
-
-    with sheet._get_source() as source:
-        parser = Parser(source, workbook.shared_strings, data_only=True, epoch=workbook.epoch,
-                        date_formats=workbook._date_formats,
-                        timedelta_formats=workbook._timedelta_formats)
-        for line, cells in parser.parse():
-            grid.add(line, [cell["value"] for cell in cells],
-                     columns=[cell["column"] - 1 for cell in cells])
-        ranges = parser.merged_cells.mergeCell if parser.merged_cells is not None else []
-    return [cell_range.ref for cell_range in ranges]
 
 
 def _spread_merged(refs: list[str], grid: _Grid) -> None:
@@ -362,7 +283,7 @@ def _labels(header: dict[int, object], above: dict[int, object] | None) -> dict[
     above it (a group header merged over several columns: "Engagement" / "Date")."""
     labels = {}
     for c, value in header.items():
-        canonical = canonical_column(value) if not isinstance(value, _UnsavedFormula) else None
+        canonical = canonical_column(value) if not isinstance(value, UnsavedFormula) else None
         if canonical is None and above and not _is_blank(above.get(c)):
             canonical = canonical_column(f"{above[c]} {value or ''}")
         labels[c] = canonical
@@ -422,7 +343,7 @@ def _table_from_grid(grid: _Grid, required: tuple[str, ...], name: str, *,
         if extra:
             row["_other"] = extra
         problem = _row_problem(cells, width, grid.widths.get(line), delimiter)
-        unsaved = [(c, v) for c, v in sorted(cells.items()) if isinstance(v, _UnsavedFormula)]
+        unsaved = [(c, v) for c, v in sorted(cells.items()) if isinstance(v, UnsavedFormula)]
         if unsaved:
             formulas += [f"{_column_name(c).split()[1]}{line}" for c, _ in unsaved]
             problem = problem or (FORMULA_WITHOUT_VALUE, "formule sans valeur enregistrée ("
