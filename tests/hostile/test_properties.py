@@ -18,6 +18,8 @@ from openpyxl import Workbook
 
 from geodata.load import LoadError
 from geodata.sources.fetch import Fetched
+from geodata.sources.heat.arrete import read_arrete
+from geodata.sources.heat.reader import POTENTIAL_COLUMNS, read_potential
 from geodata.sources.irve.reader import DERIVED_EXTRACT, SCHEMA, IrveFormatError, read_irve
 from geodata.sources.pacte.reader import PacteFileError, parse_signatures
 from observatory import attribute_cli, pact
@@ -255,6 +257,114 @@ def test_attribute_keeps_every_row(pg, tmp_path_factory, data):
     back = list(csv.reader(io.StringIO(out.getvalue(), newline=""), delimiter=points.delimiter))
     assert back[0][:len(points.written_header)] == points.written_header and len(back) == written + 1
     assert not any("ligne ?" in line for line in attributed.report)
+
+
+# -- heat networks: the arrêté DPE CSV and FCU's potential workbook ---------------------------------
+
+ARRETE_HEADER = ["identifiant", "nom", "localisation", "contenu_co2", "contenu_co2_acv", "taux_enrr",
+                 "annee_reference"]
+arrete_value = st.one_of(cell, st.sampled_from(["0101C", "2A012C", "9999F", "0.1", "0,12", "-0.1", "1e400", "nan",
+                                                "100.5", "60", "2024", "Moyenne", "BELLEY", "COMMUNE DE X"]))
+
+
+@st.composite
+def arrete_csv(draw) -> bytes:
+    delimiter = draw(st.sampled_from([",", ";"]))
+    header = list(ARRETE_HEADER)
+    if draw(st.sampled_from([False, False, False, True])):   # a column dropped, repeated or unknown
+        header = draw(st.lists(st.sampled_from([*ARRETE_HEADER, "inconnue", ""]), min_size=1, max_size=9))
+    rows = []
+    for n in range(draw(st.integers(0, 10))):    # a valid row, a few of its fields made hostile
+        row = [f"01{n % 4:02d}C", f"RESEAU {n}", "BELLEY", "0.1", "0.12", "60", "2024"]
+        for index, value in draw(st.lists(st.tuples(st.integers(0, 8), arrete_value), max_size=2)):
+            row[index:index + 1] = [value]
+        rows.append(row)
+    quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_NONE, csv.QUOTE_ALL]))
+    buffer = io.StringIO()
+    if quoting == csv.QUOTE_NONE:
+        buffer.write("".join(delimiter.join(row) + "\n" for row in [header, *rows]))
+    else:
+        csv.writer(buffer, delimiter=delimiter, quoting=quoting).writerows([header, *rows])
+    data = buffer.getvalue().encode(draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252"])), "replace")
+    if draw(st.booleans()):
+        cut = draw(st.integers(0, len(data)))
+        data = data[:cut] + draw(st.binary(max_size=3)) + data[cut:]
+    return data
+
+
+@settings(max_examples=80, **SETTINGS)
+@given(data=arrete_csv())
+def test_arrete_reader_holds(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("arrete") / "arrete.csv"
+    path.write_bytes(data)
+    with bounded(**PER_FILE):
+        try:
+            parsed = read_arrete(path)
+        except ValueError as error:       # the reader's own refusals name the file
+            assert "arrete.csv" in str(error)
+            return
+    assert parsed.rows_read == len(parsed.networks) + len(parsed.rejected) + parsed.rows_duplicate
+    lines = [int(r.row_ref.rsplit(":", 1)[1]) for r in parsed.rejected]
+    assert len(lines) == len(set(lines)) and all(line >= 2 for line in lines)
+    assert all(r.reason and "\x00" not in str(r.payload) for r in parsed.rejected)
+    assert all(0 <= n.co2_kg_per_kwh < 2 and 0 <= (n.renewable_share_pct or 0) <= 100 for n in parsed.networks)
+
+
+potential_value = st.one_of(xlsx_value, st.integers(-5, 10**9), st.sampled_from(["01", "2A", "20", "975", 1, None]))
+
+
+@st.composite
+def potential_xlsx(draw, tmp_path) -> "Path":  # noqa: F821
+    workbook = Workbook()
+    workbook.active.title = "50m_departement"
+    for distance in (100, 150):
+        workbook.create_sheet(f"{distance}m_departement")
+    header = ["Code département insee", "Département", *POTENTIAL_COLUMNS]
+    for sheet in workbook.worksheets:
+        sheet.append(header if draw(st.sampled_from([True] * 9 + [False])) else header[:-1])
+        for line in range(2, draw(st.integers(2, 6))):
+            sheet.append(["01", "Ain", *draw(st.lists(st.integers(0, 10**6), min_size=12, max_size=12))])
+        for (r, c), value in draw(st.lists(st.tuples(far_coordinate, potential_value), max_size=10)):
+            if isinstance(value, str):
+                value = "".join(ch for ch in value if ch >= " " or ch in "\t\n\r")   # openpyxl refuses them
+            sheet.cell(row=min(r + 1, 1048576), column=c, value=value)
+    path = tmp_path / f"potentiel-{draw(st.integers(0, 10**9))}.xlsx"
+    workbook.save(path)
+    return path
+
+
+@settings(max_examples=25, **SETTINGS)
+@given(data=st.data())
+def test_potential_reader_holds(tmp_path_factory, data):
+    path = data.draw(potential_xlsx(tmp_path_factory.mktemp("potential")))
+    with bounded(**PER_FILE):
+        try:
+            parsed = read_potential(path)
+        except ValueError as error:
+            assert path.name in str(error)
+            return
+    assert parsed.rows_read == len(parsed.rows) + len(parsed.rejected)
+    assert all(isinstance(n, int) and n >= 0 for row in parsed.rows for n in row[3:])
+
+
+def test_heat_strategies_reach_loads_quarantines_and_refusals(tmp_path):
+    """The arrêté files drawn are not all refused: some load networks, some quarantine rows."""
+    outcomes = set()
+
+    @settings(max_examples=80, database=None, derandomize=True, deadline=None)
+    @given(data=arrete_csv())
+    def collect(data):
+        path = tmp_path / "arrete.csv"
+        path.write_bytes(data)
+        try:
+            parsed = read_arrete(path)
+        except ValueError:
+            outcomes.add("refused")
+            return
+        outcomes.update({"networks"} if parsed.networks else set())
+        outcomes.update(r.reason for r in parsed.rejected)
+    collect()
+    assert {"refused", "networks", "extra_fields", "control_characters", "malformed_value"} <= outcomes
 
 
 def test_suite_draws_far_cells_and_formulas():
