@@ -198,3 +198,46 @@ def test_council_stray_quote_is_a_french_message(tmp_path):
     wheel = _wheel(tmp_path, COMMUNES.replace("COM,Trop,", 'COM,"Trop"x,'), COUNCILLORS)
     with pytest.raises(DataFranceError, match=r"communes.csv.lzma: ligne 4, un guillemet \(\"\) au milieu"):
         read_councils(wheel)
+
+
+# -- the shared sheet parser ------------------------------------------------------------------------
+
+def _with_shared_strings(path):
+    """The workbook rewritten as Excel and LibreOffice save it: text cells index a shared string
+    table (openpyxl writes inline strings, which the tests' own workbooks never get past)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    strings: list[str] = []
+
+    def shared(match):
+        strings.append(match.group(2))
+        return f'{match.group(1)} t="s"><v>{len(strings) - 1}</v></c>'
+
+    sheet = "xl/worksheets/sheet1.xml"
+    members[sheet] = re.sub(r'(<c r="[A-Z]+\d+"[^>]*?) t="inlineStr"><is><t>(.*?)</t></is></c>', shared,
+                            members[sheet].decode()).encode()
+    members["xl/sharedStrings.xml"] = (
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + "".join(f"<si><t>{text}</t></si>" for text in strings) + "</sst>").encode()
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(b"</Types>", (
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+        b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>'))
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path, strings
+
+
+def test_shared_strings_are_read_in_pact_lists_too(xlsx):
+    """A read-only workbook's own shared-string list is empty: the sheet's is the one to use (the
+    pact reader took the workbook's, and refused every Excel-saved list as "feuille illisible")."""
+    from geodata.sources.pacte.table import read_table
+
+    path, strings = _with_shared_strings(xlsx(lambda sheet: [sheet.append(row) for row in (
+        ["commune", "departement"], ["Lille", "59"], ["Roubaix", "59"])]))
+    assert "Roubaix" in strings
+    table = read_table(path)
+    assert [(line, row["commune"]) for line, row in table.rows] == [(2, "Lille"), (3, "Roubaix")]
