@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+MAIN = "[data-testid='stMain']"
 # Records every change of the script's state, with its time, so that a rerun shorter than a
 # polling interval is still seen to have started and ended.
 WATCH_STATE = """() => {
@@ -37,13 +38,16 @@ def wait_idle(page, timeout_s: float = 120) -> None:
     page.wait_for_selector(IDLE, timeout=timeout_s * 1000)
 
 
-def wait_rerun(page, since_ms: float, timeout_s: float = 120) -> None:
-    """Until a rerun begun after `since_ms` (page clock) has ended."""
+def wait_rerun(page, since_ms: float, before: str, timeout_s: float = 120) -> None:
+    """Until a rerun begun after `since_ms` (page clock) has ended: seen start and end, or,
+    should the observer miss a short one, the page's text changed and the app idle."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         states = page.evaluate("window.__states")
         started = [t for t, s in states if t >= since_ms and s == "running"]
         if started and any(t > started[0] and s == "notRunning" for t, s in states):
+            return
+        if page.locator(IDLE).count() and page.inner_text(MAIN) != before:
             return
         time.sleep(0.05)
     raise TimeoutError("the page did not rerun")
@@ -57,7 +61,20 @@ def choose(page, label: str, option: str) -> float:
     page.evaluate(WATCH_STATE)
     now = page.evaluate("performance.now()")
     target.click()
+    box = page.get_by_role("combobox", name=label, exact=True).first
+    if not _shows(box, option):   # a click on a list still opening may close it unchosen
+        box.click()
+        page.get_by_role("option", name=option).first.click()
     return now
+
+
+def _shows(box, option: str, seconds: float = 3) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if box.input_value().startswith(option):
+            return True
+        time.sleep(0.05)
+    return False
 
 
 @dataclass
@@ -80,9 +97,10 @@ def open_page(path: str, ready_text: str) -> Callable:
 def change(path: str, label: str, option: str, ready_text: str) -> Callable:
     def run(page, app: str) -> float:
         open_page(path, ready_text)(page, app)
+        before = page.inner_text(MAIN)
         start = time.perf_counter()
         since = choose(page, label, option)
-        wait_rerun(page, since)
+        wait_rerun(page, since, before)
         return time.perf_counter() - start
     return run
 
@@ -104,14 +122,14 @@ STEPS = [
     Step("Fiche commune (Saint-Denis, 974)", "ouvrir", open_page("commune?code=97411", "Code Insee 97411")),
     Step("Pacte", "ouvrir", open_page("pacte", "Communes engagées")),
     Step("Pacte", "filtre Territoire → Région", change("pacte", "Territoire", "Région", "Communes engagées")),
-    Step("Pacte", "filtre Mesure → 2e option", change("pacte", "Mesure", "Mesure 1", "Communes engagées")),
+    Step("Pacte", "filtre Département → Nord", change("pacte", "Département", "Nord (59)", "Communes engagées")),
     Step("Pacte", "télécharger les communes (CSV)",
          download("pacte", "Télécharger les communes (CSV)", "Communes engagées")),
     Step("Énergie", "ouvrir", open_page("energie", "Énergie")),
     Step("Comparer", "ouvrir", open_page("comparer?codes=59512,59350,59599", "Comparer des communes")),
     Step("Classement", "ouvrir", open_page("classement?code=59512", "Rang")),
-    Step("Classement", "indicateur → Densité",
-         change("classement?code=59512", "Indicateur", "Territoire · Densité de population", "Rang")),
+    Step("Classement", "indicateur → Population",
+         change("classement?code=59512", "Indicateur", "Territoire · Population municipale", "Rang")),
     Step("Données", "ouvrir", open_page("donnees", "Données")),
 ]
 

@@ -63,22 +63,16 @@ def commune_tiles_layer(tiles_url: str, indicator: MapIndicator, min_zoom: int =
     )
 
 
-# The grey communes under a map of points come as vector tiles only from this zoom: below it,
-# drawing a few thousand tile polygons in software WebGL held the browser 9-28 s after each
-# filter change of the Pacte page (benchmarks/page_interactions.py); one image does it at once.
-BACKGROUND_TILES_MIN_ZOOM = 8
-
-
-def background_layers(tiles_url: str) -> list[pdk.Layer]:
+def background_layer(tiles_url: str) -> pdk.Layer:
     """Communes in light grey under a map of points, so that the points have a place: the
-    national image of metropolitan France, then vector tiles when zoomed in."""
-    image, tiles = national_layers(tiles_url, BACKGROUND)
-    tiles.min_zoom = BACKGROUND_TILES_MIN_ZOOM
-    for layer in (image, tiles):
-        layer.pickable = False
-        layer.auto_highlight = False
-        layer.opacity = 0.35
-    return [image, tiles]
+    national image of metropolitan France. Vector tiles of the communes under the points held
+    the browser 9-28 s after each filter change of the Pacte page (software WebGL redraws
+    every tile polygon; from zoom 8 only, still 2-5 s): the image alone redraws in a fraction
+    of that (benchmarks/page_interactions.py)."""
+    image = national_layers(tiles_url, BACKGROUND)[0]
+    image.pickable = False
+    image.opacity = 0.35
+    return image
 
 
 def contour_layer(geojson: dict, layer_id: str = "contour") -> pdk.Layer:

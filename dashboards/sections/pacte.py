@@ -10,7 +10,7 @@ from dashboards.components.export import offer_table
 from dashboards.components.pact_panel import TIMELINE_EXPORT, measure_label, show_timeline
 from dashboards.data import engine, tiles_url
 from dashboards.format import number
-from dashboards.maps import FRANCE_VIEW, background_layers, offline_deck, view_around
+from dashboards.maps import FRANCE_VIEW, background_layer, offline_deck, view_around
 from geodata.sources.pacte.reader import COMMITMENT_LABELS, REASON_LABELS
 from geodata.sources.pacte.store import REFUSED
 from observatory import export_tables, pact
@@ -112,7 +112,7 @@ view = FRANCE_VIEW if framed.empty else view_around(
     framed["lon"].min(), framed["lat"].min(), framed["lon"].max(), framed["lat"].max(), width_px=1100,
     height_px=520)
 st.pydeck_chart(offline_deck(
-    layers=[*background_layers(tiles_url()), pdk.Layer("ScatterplotLayer", data=points[["insee_code", "commune_name", "lon", "lat", "colour",
+    layers=[background_layer(tiles_url()), pdk.Layer("ScatterplotLayer", data=points[["insee_code", "commune_name", "lon", "lat", "colour",
                                                        "radius", "level_label", "population_label"]],
                       id="pact-communes", get_position="[lon, lat]", get_fill_color="colour",
                       get_radius="radius", radius_min_pixels=3, pickable=True, stroked=True,
