@@ -42,7 +42,12 @@ ORDER BY b.by_code DESC, b.exact DESC, c.name = :typed DESC, b.compact DESC, b.p
 LIMIT :limit
 """
 SEARCH = sa.text(_SEARCH.format(similar=""))
-SEARCH_SIMILAR = sa.text(_SEARCH.format(similar="OR name_folded OPERATOR(public.%) :key"))
+# `%` takes what pg_trgm's index finds from 0.3; names sharing only a common ending with the
+# query ("Zzyzx-sur-Mer" and Ver-sur-Mer: 0.47) stay below SIMILARITY_FLOOR, while one or two
+# letters wrong keep a name above it ("lile" 0.57, "Roubais" 0.6, "Stasbourg" 0.62).
+SIMILARITY_FLOOR = 0.5
+SEARCH_SIMILAR = sa.text(_SEARCH.format(
+    similar="OR (name_folded OPERATOR(public.%) :key AND public.similarity(name_folded, :key) >= :floor)"))
 
 # Longer input names no commune (the longest official name has 45 characters).
 MAX_QUERY_LENGTH = 100
@@ -65,7 +70,8 @@ def search_communes(conn: sa.Connection, query: str, limit: int = 20) -> list[di
     if narrowed:
         key, departement = narrowed.group(1), narrowed.group(2).upper()
     parameters = {"key": key, "prefix": f"{key}%", "word": f"% {key}%", "compact": key.replace(" ", ""),
-                  "code": query.strip().upper(), "typed": query.strip(), "departement": departement, "limit": limit}
+                  "code": query.strip().upper(), "typed": query.strip(), "departement": departement, "limit": limit,
+                  "floor": SIMILARITY_FLOOR}
     found = [dict(row._mapping) for row in conn.execute(SEARCH, parameters)]
     if not any(row["exact"] for row in found):
         found = [dict(row._mapping) for row in conn.execute(SEARCH_SIMILAR, parameters)]

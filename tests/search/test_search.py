@@ -45,7 +45,7 @@ def test_a_former_name_says_which_part_of_the_commune_it_names(reader):
 
 
 @pytest.mark.parametrize("query", ["%", "_", "%%%", "\x00", "Lille\x00", "x" * (MAX_QUERY_LENGTH + 1),
-                                   "   ", "-'", "Zzzzqqq"])
+                                   "   ", "-'", "Zzzzqqq", "Zzyzx-sur-Mer"])
 def test_wildcards_nul_and_nonsense_find_nothing(reader, query):
     assert search_communes(reader, query) == []
 
