@@ -74,6 +74,21 @@ def test_values_against_their_meaning(text_file):
     assert [n.sncu_id for n in parsed.networks] == ["0105C"]
 
 
+def test_formulas_stay_text_and_never_travel(text_file):
+    """A name that a spreadsheet would run is stored as the text it is; the CSV export (the one
+    builder every download uses) neutralises it."""
+    import pandas as pd
+
+    from observatory.exports import csv_bytes
+
+    path = text_file(HEADER + "0101C,\"=HYPERLINK(\"\"http://x\"\";\"\"y\"\")\",@SUM(A1),0.1,0.12,60,2024\n",
+                     name="arrete.csv")
+    (network,) = read_arrete(path).networks
+    assert (network.name, network.locality) == ('=HYPERLINK("http://x";"y")', "@SUM(A1)")
+    lines = csv_bytes(pd.DataFrame([network.as_tuple()], columns=network.COLUMNS)).decode("utf-8-sig").splitlines()
+    assert lines[1].startswith('0101C;"\'=HYPERLINK(') and ";'@SUM(A1);" in lines[1]
+
+
 def test_repeated_column_and_oversized_file_are_refused(text_file, monkeypatch):
     with pytest.raises(ValueError, match="colonne\\(s\\) identifiant présente\\(s\\) plusieurs fois"):
         read_arrete(text_file(HEADER.replace("annee_reference", "identifiant,annee_reference") + GOOD,
