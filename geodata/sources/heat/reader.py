@@ -503,6 +503,10 @@ MAX_POTENTIAL_COUNT = 40_000_000      # buildings or dwellings in one départeme
 _CODE, _NAME = "Code département insee", "Département"
 
 
+class PotentialFileError(ValueError):
+    """The potential workbook is refused; the message says why, in French."""
+
+
 def read_potential(path: Path) -> PotentialFile:
     """Read the `<distance>m_departement` sheets of `potentiel_identifie_FCU.xlsx`.
 
@@ -510,11 +514,11 @@ def read_potential(path: Path) -> PotentialFile:
     pointing at the wrong distance's sheet), so régions are summed from the départements.
     Each sheet is streamed (`geodata.sources.tabular.read_sheet`): only the cells present
     count, never the declared dimension; the workbook's unzipped size and the rows per sheet
-    are capped, with a French message (ValueError). Counts must be whole numbers from 0 to
+    are capped, with a French message (`PotentialFileError`, a ValueError). Counts must be whole numbers from 0 to
     MAX_POTENTIAL_COUNT, else the row is quarantined (`malformed_value`).
     """
     path = Path(path)
-    workbook = open_workbook(path, MAX_POTENTIAL_UNZIPPED_BYTES, ValueError, "le potentiel de FCU")
+    workbook = open_workbook(path, MAX_POTENTIAL_UNZIPPED_BYTES, PotentialFileError, "le potentiel de FCU")
     result = PotentialFile()
     try:
         for distance in DISTANCES_M:
@@ -528,11 +532,18 @@ def read_potential(path: Path) -> PotentialFile:
                 if not cells:
                     return
                 if line not in lines and len(lines) >= MAX_POTENTIAL_ROWS:
-                    raise ValueError(f"{path.name} [{sheet}]: plus de {MAX_POTENTIAL_ROWS:,} lignes "
-                                     f"remplies; ce fichier n'est pas le potentiel de FCU".replace(",", "\u202f"))
+                    raise PotentialFileError(f"{path.name} [{sheet}]: plus de {MAX_POTENTIAL_ROWS:,} lignes "
+                                             f"remplies; ce fichier n'est pas le potentiel de FCU"
+                                             .replace(",", "\u202f"))
                 lines.setdefault(line, {}).update(cells)
 
-            read_sheet(workbook, workbook[sheet_name], add)
+            try:
+                read_sheet(workbook, workbook[sheet_name], add)
+            except PotentialFileError:
+                raise
+            except Exception as error:  # a damaged sheet: openpyxl and the XML parser raise many kinds
+                raise PotentialFileError(f"{path.name} [{sheet_name}]: feuille illisible "
+                                         f"({type(error).__name__})") from error
             _potential_rows(path, sheet_name, distance, lines, result)
     finally:
         workbook.close()
