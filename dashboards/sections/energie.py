@@ -13,7 +13,7 @@ from dashboards.components.export import offer_contours, offer_table
 from dashboards.components.national_map import show_national_map
 from dashboards.data import engine, tiles_url
 from dashboards.format import number
-from dashboards.maps import FRANCE_VIEW, background_layers, offline_deck, swatches_html, view_around
+from dashboards.maps import FRANCE_VIEW, background_layer, offline_deck, swatches_html, view_around
 from observatory import energy
 
 GROUPS = {"recharge": "Recharge", "chaleur": "Réseaux de chaleur", "potentiel": "Potentiel"}
@@ -94,7 +94,7 @@ def show_arrete_networks(frame: pd.DataFrame, unattached: list[dict]) -> None:
     else:
         view = FRANCE_VIEW
     st.pydeck_chart(offline_deck(
-        layers=[*background_layers(tiles_url()),
+        layers=[background_layer(tiles_url()),
                 pdk.Layer("ScatterplotLayer", data=placed[["sncu_id", "name", "longitude", "latitude", "colour",
                                                            "rate_text", "co2_text", "communes_text"]],
                           id="heat-networks-arrete", get_position="[longitude, latitude]", get_fill_color="colour",
