@@ -6,24 +6,14 @@ import json
 
 import psycopg
 import pytest
-from dagster import materialize
 
-from pipelines.energy import assets as energy_assets
-from pipelines.heat import assets as heat_assets
-from pipelines.resources import PostGIS, Sources
 from tests.dashboards.conftest import open_page
-from tests.heat.test_arrete_pipeline import last_load_run, unload_arrete
+from tests.heat.test_arrete_pipeline import load_arrete, unload_arrete
 
 
 @pytest.fixture(scope="module")
 def arrete_db(reference_db, mirror):
-    runs_before = last_load_run(reference_db)
-    result = materialize(
-        [heat_assets.fcu_opendata_archive, heat_assets.heat_networks, heat_assets.ecoreseau_labels,
-         heat_assets.heat_potential, heat_assets.heat_networks_arrete, energy_assets.commune_energy],
-        resources={"postgis": PostGIS(database_url=reference_db), "sources": Sources(mirror=str(mirror))},
-        raise_on_error=True)
-    assert result.success
+    _result, runs_before = load_arrete(reference_db, mirror)
     yield reference_db
     unload_arrete(reference_db, runs_before)
 

@@ -12,24 +12,30 @@ from pipelines.energy import assets as energy_assets
 from pipelines.energy import checks as energy_checks
 from pipelines.heat import assets as heat_assets
 from pipelines.heat import checks as heat_checks
+from pipelines.incremental import FORCE_TAG
 from pipelines.resources import PostGIS, Sources
 
 
 @pytest.fixture(scope="module")
 def arrete_run(reference_db, mirror):
-    # A load of its own, even when another module of the session loaded the same file before.
-    with psycopg.connect(reference_db) as conn:
-        conn.execute("DELETE FROM core.load_run WHERE source LIKE 'fcu-arrete-%'")
-    runs_before = last_load_run(reference_db)
-    result = materialize(
-        [heat_assets.fcu_opendata_archive, heat_assets.heat_networks, heat_assets.ecoreseau_labels,
-         heat_assets.heat_potential, heat_assets.heat_networks_arrete, energy_assets.commune_energy,
-         heat_checks.arrete_networks_attached, heat_checks.laureates_in_arrete, energy_checks.one_row_per_commune],
-        resources={"postgis": PostGIS(database_url=reference_db), "sources": Sources(mirror=str(mirror))},
-        raise_on_error=True)
-    assert result.success
+    result, runs_before = load_arrete(reference_db, mirror, checks=[
+        heat_checks.arrete_networks_attached, heat_checks.laureates_in_arrete, energy_checks.one_row_per_commune])
     yield result
     unload_arrete(reference_db, runs_before)
+
+
+def load_arrete(url: str, mirror, checks=()):
+    """The arrêté and what it feeds, materialised with `checks`; forced, so that it is a load of its
+    own even when another module of the session loaded the same files before. Returns the result
+    and the last load run before it (for `unload_arrete`)."""
+    runs_before = last_load_run(url)
+    result = materialize(
+        [heat_assets.fcu_opendata_archive, heat_assets.heat_networks, heat_assets.ecoreseau_labels,
+         heat_assets.heat_potential, heat_assets.heat_networks_arrete, energy_assets.commune_energy, *checks],
+        resources={"postgis": PostGIS(database_url=url), "sources": Sources(mirror=str(mirror))},
+        tags={FORCE_TAG: "true"}, raise_on_error=True)
+    assert result.success
+    return result, runs_before
 
 
 def last_load_run(url: str) -> int:
