@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from geodata.sources.pacte.reader import COMMITMENT_LABELS
 from observatory import energy, pact
 from observatory.exports import view_exists
-from observatory.formatting import NOT_RECORDED, is_missing, number
+from observatory.formatting import NOT_RECORDED, french_date, is_missing, number
 
 
 def figure_column(values: Iterable, decimals: int = 0) -> list:
@@ -38,10 +38,6 @@ def listed(values) -> str:
 
 def commitment_label(level) -> str:
     return COMMITMENT_LABELS.get(level, NOT_RECORDED) if isinstance(level, str) else NOT_RECORDED
-
-
-def french_date(value) -> str:
-    return value.strftime("%d/%m/%Y") if not is_missing(value) else NOT_RECORDED
 
 
 def pact_communes(frame: pd.DataFrame) -> pd.DataFrame:

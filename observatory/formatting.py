@@ -1,4 +1,5 @@
-"""French number formats (`1 234,5`, units after a narrow space), for the app and the sheet."""
+"""French number and date formats (`1 234,5`, units after a narrow space; `15/03/2026`), for the
+app, the sheet and the exports."""
 from __future__ import annotations
 
 NARROW_NBSP = "\u202f"
@@ -21,3 +22,7 @@ def number(value: float | int | None, decimals: int = 0, unit: str = "", missing
         return missing
     text = f"{value:,.{decimals}f}".replace(",", NARROW_NBSP).replace(".", ",")
     return f"{text}{NARROW_NBSP}{unit}" if unit else text
+
+
+def french_date(value) -> str:
+    return value.strftime("%d/%m/%Y") if not is_missing(value) else NOT_RECORDED

@@ -22,7 +22,7 @@ from observatory import energy, pact
 from observatory.communes import commune_profile
 from observatory.councils import commune_council
 from observatory.exports import view_exists
-from observatory.formatting import NOT_RECORDED, number
+from observatory.formatting import NOT_RECORDED, french_date, number
 from observatory.sources import FIGURES, Provenance, french_datetime, source_freshness
 
 # The indicators a council asks about first; labels and units come from energy.INDICATORS.
@@ -58,10 +58,6 @@ td.value { text-align: right; white-space: nowrap; font-variant-numeric: tabular
 footer { margin-top: 5mm; font-size: 7.5pt; color: #555; border-top: 1px solid #ccc; padding-top: 2mm; }
 @media print { body { max-width: none; } h2, table, .top { break-inside: avoid; } a { color: inherit; } }
 """
-
-
-def _number(value, decimals: int = 0, unit: str = "") -> str:
-    return number(value, decimals, unit)
 
 
 def contour_svg(conn: sa.Connection, insee_code: str) -> str | None:
@@ -102,9 +98,9 @@ def _pact_section(conn: sa.Connection, insee_code: str, freshness: dict[str, Pro
         label = campaign.label if campaign else row.campaign_code
         level = COMMITMENT_LABELS.get(row.council_commitment, NOT_RECORDED)
         blocks.append(f"<p><b>{escape(label)}</b> · engagement du conseil : {escape(level)} · "
-                      f"{_number(row.signature_count)} signature(s) · mesures engagées : "
-                      f"{_number(row.measures_committed)}, réalisées : {_number(row.measures_done)}, "
-                      f"en cours : {_number(row.measures_in_progress)}</p>")
+                      f"{number(row.signature_count)} signature(s) · mesures engagées : "
+                      f"{number(row.measures_committed)}, réalisées : {number(row.measures_done)}, "
+                      f"en cours : {number(row.measures_in_progress)}</p>")
         measures = commitments[commitments["campaign_code"] == row.campaign_code]
         if not measures.empty:
             blocks.append("<table><tr><th>Mesure</th><th>Statut</th></tr>" + "".join(
@@ -123,7 +119,7 @@ def _energy_section(conn: sa.Connection, insee_code: str, freshness: dict[str, P
     pairs = []
     for key in SHEET_ENERGY:
         indicator = energy.INDICATORS[key]
-        shown = _number(values[key], indicator.decimals)
+        shown = number(values[key], indicator.decimals)
         if energy.absent_in_territory(key, values):
             shown = energy.NO_FAST_CHARGER
         pairs.append((f"{indicator.label} ({indicator.unit})", shown))
@@ -137,13 +133,10 @@ def _council_section(conn: sa.Connection, insee_code: str, freshness: dict[str, 
     council = commune_council(conn, insee_code) if view_exists(conn, "commune_council") else None
     if council is None:
         return "<p>Conseil municipal inconnu : la commune ne figure pas dans le répertoire des élus chargé.</p>"
-    def day(value) -> str:
-        return f"{value:%d/%m/%Y}" if value else NOT_RECORDED
-
-    pairs = [("Maire", council["mayor_name"] or NOT_RECORDED), ("Maire depuis le", day(council["mayor_since"])),
-             ("Conseillers municipaux", _number(council["councillors"])),
-             ("Part des femmes", _number(council["women_share_pct"], 1, "%")),
-             ("Début du mandat 2026", day(council["mandate_start"])),
+    pairs = [("Maire", council["mayor_name"] or NOT_RECORDED), ("Maire depuis le", french_date(council["mayor_since"])),
+             ("Conseillers municipaux", number(council["councillors"])),
+             ("Part des femmes", number(council["women_share_pct"], 1, "%")),
+             ("Début du mandat 2026", french_date(council["mandate_start"])),
              ("Mairie", (council["mairie_address"] or NOT_RECORDED).replace("\n", ", ")),
              ("Téléphone", council["mairie_phone"] or NOT_RECORDED),
              ("Courriel", council["mairie_email"] or NOT_RECORDED),
@@ -161,9 +154,9 @@ def render_sheet(conn: sa.Connection, insee_code: str, *, generated: date | None
     svg = contour_svg(conn, insee_code) or (
         f"<p>Pas de contour : {escape(profile['missing_geometry_reason'] or 'raison inconnue')}</p>")
     identity = _rows([
-        ("Population", _number(profile["population"])),
-        ("Superficie", _number(profile["area_km2"], 1, "km²")),
-        ("Densité", _number(profile["density_per_km2"], 1, "hab./km²")),
+        ("Population", number(profile["population"])),
+        ("Superficie", number(profile["area_km2"], 1, "km²")),
+        ("Densité", number(profile["density_per_km2"], 1, "hab./km²")),
         ("Codes postaux", profile["postcodes"] or NOT_RECORDED),
         ("Intercommunalité (EPCI)", profile["epci"] or "aucune"),
         ("Département", f"{profile['departement']} ({profile['departement_code']})"),
