@@ -36,8 +36,8 @@ CAMPAIGN_BY_CODE = {campaign.code: campaign for campaign in CAMPAIGNS}
 
 
 def campaign_code(value: str | None) -> str | None:
-    """A campaign as users write it ("2020", "Municipales 2020", "municipales-2020") -> its code."""
-    """None when no campaign or several are named: "2020-2026" is not read as 2020."""
+    """A campaign as users write it ("2020", "Municipales 2020", "municipales-2020") -> its code;
+    None when no campaign or several are named: "2020-2026" is not read as 2020."""
     text = (value or "").strip().lower()
     if text in CAMPAIGN_BY_CODE:
         return text
