@@ -31,6 +31,9 @@ SHORT_FORM_SCORE = 85.0
 METHOD_LABELS = {EXACT: "nom exact", ARTICLE: "nom à l'article près", FORMER: "ancienne commune ou commune déléguée",
                  INSEE: "code Insee donné", SHORT_FORM: "forme courte du nom", FUZZY: "nom approchant (faute de frappe)",
                  "other_departement": "nom exact dans un autre département"}
+# How the pages name each row's outcome in a review report.
+STATUS_LABELS = {MATCHED: "rapprochée", AMBIGUOUS: "ambiguë", UNMATCHED: "non trouvée",
+                 "quarantined": "en quarantaine"}
 
 # A misspelling is accepted at or above this score (rapidfuzz ratio on normalised names),
 # for names of at least FUZZY_MIN_LENGTH characters, ahead of the next commune by FUZZY_MARGIN.

@@ -24,12 +24,10 @@ from geodata.settings import app_url
 from geodata.sources.pacte.reader import FOLLOW_UP_LABELS
 from observatory import groups, pact
 from observatory.exports import csv_bytes
-from observatory.reconciliation import reference_from_db
+from observatory.reconciliation import STATUS_LABELS, reference_from_db
 from observatory.sources import french_datetime
 
 TOKEN = "collectif_token"
-STATUS_LABELS = {"matched": "rapprochée", "ambiguous": "ambiguë", "unmatched": "non trouvée",
-                 "quarantined": "en quarantaine"}
 
 st.title("Espace des collectifs")
 st.caption("Les collectifs du Pacte pour la Transition déposent leurs listes et tiennent à jour le suivi "

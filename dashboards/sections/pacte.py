@@ -15,15 +15,13 @@ from geodata.sources.pacte.reader import COMMITMENT_LABELS, REASON_LABELS
 from geodata.sources.pacte.store import REFUSED
 from observatory import export_tables, pact
 from observatory.formatting import NOT_RECORDED
-from observatory.reconciliation import METHOD_LABELS
+from observatory.reconciliation import METHOD_LABELS, STATUS_LABELS
 from observatory.exports import csv_bytes
 from observatory.sources import french_datetime
 
 LEVEL_COLOURS = {"unanimous": [26, 152, 80], "majority": [145, 207, 96], "minority": [254, 224, 139],
                  "none": [200, 200, 200], None: [150, 150, 150]}
 TERRITORY_LABELS = {"departement": "Département", "region": "Région", "epci": "Intercommunalité (EPCI)"}
-STATUS_LABELS = {"matched": "rapprochée", "ambiguous": "ambiguë", "unmatched": "non trouvée",
-                 "quarantined": "en quarantaine"}
 TODAY = date.today()
 
 st.title("Pacte pour la Transition")
