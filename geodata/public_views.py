@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from geodata.conventions import VIEW_SCHEMA
+from geodata.db import READER_ROLE
 
-READER = "observatory_reader"
 # view name -> (SELECT, comment on the view, {column: comment})
 ViewDefinitions = Mapping[str, tuple[str, str, Mapping[str, str]]]
 
@@ -24,4 +24,4 @@ def create_views(execute: Callable[[str], object], views: ViewDefinitions, *, re
         execute(f"COMMENT ON VIEW {VIEW_SCHEMA}.{name} IS {literal(comment)}")
         for column, text in columns.items():
             execute(f"COMMENT ON COLUMN {VIEW_SCHEMA}.{name}.{column} IS {literal(text)}")
-        execute(f"GRANT SELECT ON {VIEW_SCHEMA}.{name} TO {READER}")
+        execute(f"GRANT SELECT ON {VIEW_SCHEMA}.{name} TO {READER_ROLE}")
