@@ -107,7 +107,7 @@ def _pact_section(conn: sa.Connection, insee_code: str, freshness: dict[str, Pro
                 f"<tr><td>{escape(str(m.measure_number))}. "
                 f"{escape(m.title) if isinstance(m.title, str) and m.title else 'titre non vérifié'}</td>"
                 f"<td>{escape(pact.status_label(m.status))}"
-                f"{' (' + m.status_date.strftime('%d/%m/%Y') + ')' if pd.notna(m.status_date) else ''}</td></tr>"
+                f"{f' ({french_date(m.status_date)})' if pd.notna(m.status_date) else ''}</td></tr>"
                 for m in measures.itertuples()) + "</table>")
     return "".join(blocks) + _source_line(freshness, "council_commitment")
 

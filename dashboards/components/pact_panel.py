@@ -14,7 +14,7 @@ from geodata.sources.pacte.campaigns import CAMPAIGN_BY_CODE
 from geodata.sources.pacte.reader import COMMITMENT_LABELS
 from observatory import pact
 from observatory.councils import mandate_start
-from observatory.formatting import NOT_RECORDED
+from observatory.formatting import NOT_RECORDED, french_date
 
 MISSING_TITLE = "titre non vérifié"
 # The timeline's columns a CSV export keeps (`observatory.exports.csv_bytes` neutralises any
@@ -93,8 +93,7 @@ def show_timeline(timeline: pd.DataFrame, *, key: str, with_commune: bool = Fals
 
     rows = list(timeline.itertuples())
     table = pd.DataFrame({
-        "Date": [r.status_date.strftime("%d/%m/%Y") if pd.notna(r.status_date) else
-                 f"{r.entered_at:%d/%m/%Y}" for r in rows],
+        "Date": [french_date(r.status_date if pd.notna(r.status_date) else r.entered_at) for r in rows],
         **({"Commune": [f"{r.commune_name} ({r.insee_code})" for r in rows]} if with_commune else {}),
         "Statut": [status(r) for r in rows],
         "Par": [r.collectif_name if isinstance(r.collectif_name, str) else "liste importée" for r in rows],
