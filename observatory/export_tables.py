@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pandas as pd
-import sqlalchemy as sa
 
 from geodata.sources.pacte.reader import COMMITMENT_LABELS
 from observatory import energy, pact
@@ -84,8 +83,7 @@ def commune_figures(conn, insee_code: str) -> dict[str, object]:
             if key in energy.RANKED:
                 row[f"Rang dans le département : {indicator.label.lower()}"] = _rank_text(ranks.get(key))
     campaigns = pact.campaigns(conn).set_index("campaign_code")["label"].to_dict()
-    status = pd.read_sql(sa.text(f"SELECT * FROM ({pact.COMMUNE_PACT}) p WHERE insee_code = :code"), conn,
-                         params={"code": insee_code})
+    status = pact.commune_pact(conn, insee_code)
     for campaign, label in campaigns.items():
         mine = status[status["campaign_code"] == campaign]
         signed = not mine.empty

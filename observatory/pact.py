@@ -411,6 +411,12 @@ def review_rows(conn, import_run_id: int) -> pd.DataFrame:
                            ORDER BY row_number""", run=int(import_run_id))
 
 
+def commune_pact(conn, insee_code: str) -> pd.DataFrame:
+    """The commune's row of `COMMUNE_PACT` for each campaign it signed (unknown counts NULL)."""
+    return _frame(conn, f"SELECT * FROM ({COMMUNE_PACT}) p WHERE insee_code = :code ORDER BY campaign_code",
+                  code=insee_code)
+
+
 def commune_commitments(conn, insee_code: str) -> pd.DataFrame:
     return _frame(conn, """SELECT * FROM observatory.pact_commitment WHERE insee_code = :code
                            ORDER BY campaign_code, length(measure_number), measure_number""",

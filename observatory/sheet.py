@@ -86,8 +86,7 @@ def _rows(pairs: list[tuple[str, str]]) -> str:
 def _pact_section(conn: sa.Connection, insee_code: str, freshness: dict[str, Provenance]) -> str:
     if not view_exists(conn, "commune_pact"):
         return "<p>Le Pacte pour la Transition n'est pas chargé dans cette base.</p>"
-    status = pd.read_sql(sa.text(f"SELECT * FROM ({pact.COMMUNE_PACT}) p WHERE insee_code = :code "
-                                 "ORDER BY campaign_code"), conn, params={"code": insee_code})
+    status = pact.commune_pact(conn, insee_code)
     if status.empty:
         return ("<p>Aucune signature du Pacte pour la Transition connue pour cette commune dans les "
                 "listes importées.</p>" + _source_line(freshness, "council_commitment"))
