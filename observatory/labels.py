@@ -36,6 +36,14 @@ QUARANTINE_REASONS: dict[str, str] = {
     "duplicate_measure": "mesure en double",
     "conflicting_duplicate": "doublon contradictoire",
     "several_mayors": "plusieurs maires pour une commune",
+    "ambiguous_locality": "localité ambiguë",
+    "intercommunality": "intercommunalité, pas une commune",
+    # any file: bytes and values that cannot be what they claim
+    "control_characters": "caractères de contrôle (NUL...) dans une cellule",
+    "formula_in_cell": "formule de tableur dans une cellule",
+    "implausible_date_mise_en_service": "date de mise en service invraisemblable",
+    "implausible_date_maj": "date de mise à jour invraisemblable",
+    "implausible_puissance_nominale": "puissance invraisemblable",
 }
 
 
@@ -43,4 +51,9 @@ def reason_label(code: str | None) -> str:
     """A quarantine reason in French; a code not listed here says it is a code."""
     if not code:
         return "motif non renseigné"
-    return QUARANTINE_REASONS.get(code, f"autre motif (code {code})")
+    if code in QUARANTINE_REASONS:
+        return QUARANTINE_REASONS[code]
+    # The IRVE schema's checks name the column: malformed_date_mise_en_service...
+    if code.startswith("malformed_"):
+        return f"valeur illisible ({code.removeprefix('malformed_').replace('_', ' ')})"
+    return f"autre motif (code {code})"

@@ -15,6 +15,7 @@ from dashboards.data import engine, tiles_url
 from dashboards.format import number
 from dashboards.maps import FRANCE_VIEW, background_layer, offline_deck, swatches_html, view_around
 from observatory import energy
+from observatory.labels import reason_label
 
 GROUPS = {"recharge": "Recharge", "chaleur": "Réseaux de chaleur", "potentiel": "Potentiel"}
 MAPPED = [key for key, indicator in energy.INDICATORS.items() if indicator.breaks]
@@ -47,10 +48,6 @@ RATE_CLASSES = [(0, 25, "moins de 25 %", (215, 48, 39)), (25, 50, "25 à 50 %", 
                 (50, 75, "50 à 75 %", (145, 207, 96)), (75, 100.01, "75 % et plus", (26, 152, 80))]
 COLD_RGB = (69, 117, 180)
 KIND_LABELS = {"heat": "chaleur", "cold": "froid"}
-REASON_LABELS = {"ambiguous_locality": "localité ambiguë", "intercommunality": "intercommunalité, pas une commune",
-                 "unknown_locality": "localité inconnue"}
-
-
 def rate_colour(kind: str, rate: float | None) -> list[int]:
     if kind == "cold" or rate is None:
         return list(COLD_RGB)
@@ -137,7 +134,7 @@ def show_arrete_networks(frame: pd.DataFrame, unattached: list[dict]) -> None:
                          "ambiguë ou qui n'est pas une commune, jamais devinée"):
             st.dataframe(pd.DataFrame([{
                 "Identifiant SNCU": u["sncu_id"], "Réseau": u["name"], "Localisation publiée": u["locality"],
-                "Motif": REASON_LABELS.get(u["reason"], u["reason"]), "Détail": u["detail"]} for u in unattached]),
+                "Motif": reason_label(u["reason"]), "Détail": u["detail"]} for u in unattached]),
                 hide_index=True)
 
 
