@@ -24,6 +24,7 @@ from geodata.settings import app_url
 from geodata.sources.pacte.reader import FOLLOW_UP_LABELS
 from observatory import groups, pact
 from observatory.exports import csv_bytes
+from observatory.formatting import french_date
 from observatory.reconciliation import STATUS_LABELS, reference_from_db
 from observatory.sources import french_datetime
 
@@ -131,7 +132,7 @@ def _follow_up(member: groups.Session, names: dict[str, str]) -> None:
                 st.error(str(error))
             else:
                 st.success(f"Constat n° {entry_id} enregistré : {names.get(commune, commune)}, "
-                           f"{titles[measure]} → {FOLLOW_UP_LABELS[status]} au {when:%d/%m/%Y}.")
+                           f"{titles[measure]} → {FOLLOW_UP_LABELS[status]} au {french_date(when)}.")
     with engine().connect() as conn:
         timeline = pact.follow_up_timeline(conn, insee_code=commune, campaign=member.campaign_code,
                                            measure=measure)
@@ -146,7 +147,7 @@ def _retract(member: groups.Session, timeline: pd.DataFrame) -> None:
                         & ~timeline["retracted"].astype(bool) & timeline["retracts_record_id"].isna()]
     if standing.empty:
         return
-    labels = {int(r.record_id): f"n° {r.record_id} · {r.status_date:%d/%m/%Y} · {pact.status_label(r.status)}"
+    labels = {int(r.record_id): f"n° {r.record_id} · {french_date(r.status_date)} · {pact.status_label(r.status)}"
               for r in standing.itertuples()}
     with st.form("retract-entry"):
         st.markdown("**Retirer une saisie** (le retrait est enregistré avec son motif ; l'historique reste)")
