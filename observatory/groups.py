@@ -10,8 +10,10 @@ Two kinds of callers:
 
 Passwords are hashed with argon2id (argon2-cffi) here; the database stores the hash and, at
 sign-in, compares it with the hash of the typed password under the member's own salt.
-Lists go through the folder import's code (`observatory.pact.plan_list`, then
-`geodata.sources.pacte.store.write_import` on the plan the database checked and staged).
+Lists go through the folder import's code: `observatory.pact.plan_list` reviews them, and the
+database's `core.collectif_publish_list` checks and loads them with the folder import's load.
+Members may also sign in through an OpenID Connect provider the administrator trusts
+(`trust_provider`, then `oidc_login` with the identity the app received).
 """
 from __future__ import annotations
 
@@ -28,12 +30,11 @@ from argon2 import PasswordHasher, Type
 from argon2.low_level import hash_secret
 from psycopg.types.json import Jsonb
 
-from geodata.db import CONTRIBUTOR_ROLE
 from geodata.load import Rejected
 from geodata.sources.fetch import sha256_of
 from geodata.sources.pacte import reader as pacte
 from geodata.sources.pacte.campaigns import CAMPAIGN_BY_CODE
-from geodata.sources.pacte.store import ImportPlan, ensure_campaigns, write_import
+from geodata.sources.pacte.store import ImportPlan, ensure_campaigns
 from geodata.sources.pacte.table import read_table
 from observatory import pact
 from observatory.formatting import number
@@ -113,7 +114,7 @@ def _hash_with(settings: str, password: str) -> str:
 
 # -- administrator (owner connection) -----------------------------------------------------
 
-def _audit(conn: psycopg.Connection, collectif_id: int, action: str, table: str, target: int,
+def _audit(conn: psycopg.Connection, collectif_id: int | None, action: str, table: str, target: int | None,
            after: dict) -> None:
     conn.execute("SELECT core.collectif_audit('administrateur', NULL, %s, %s, %s, %s, NULL, %s)",
                  (collectif_id, action, table, target, Jsonb(after)))
@@ -181,6 +182,19 @@ def list_groups(conn: psycopg.Connection) -> list[dict]:
             for group_id, name, campaign, communes, pending in groups]
 
 
+def trust_provider(conn: psycopg.Connection, issuer: str) -> None:
+    """Let members sign in through the OpenID Connect provider `issuer` (its `iss` claim, e.g.
+    https://accounts.example.org): a provider's identity only leads to a member whose address
+    it attests (or who linked it), and only for the providers listed here."""
+    issuer = (issuer or "").strip()
+    if not re.fullmatch(r"https?://[^\s]+", issuer):
+        raise GroupError(f"Émetteur OpenID Connect invalide « {issuer} » : une adresse http(s) attendue.")
+    with conn.transaction():
+        if conn.execute("INSERT INTO core.oidc_issuer (issuer) VALUES (%s) ON CONFLICT DO NOTHING "
+                        "RETURNING issuer", (issuer,)).fetchone():
+            _audit(conn, None, "trust_provider", "oidc_issuer", None, {"issuer": issuer})
+
+
 # -- members (writer-role connection) ------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -228,6 +242,20 @@ def login(conn: psycopg.Connection, email: str, password: str) -> Session:
         settings = _one(conn, "SELECT core.collectif_login_settings(%s)", (email,))[0]
         refusal = _one(conn, "SELECT core.collectif_login(%s, %s, %s)",
                        (email, _hash_with(settings, password or ""), session_token))[0]
+    if refusal:
+        raise GroupError(refusal)
+    return session(conn, session_token)
+
+
+def oidc_login(conn: psycopg.Connection, claims: dict) -> Session:
+    """A new session for the member an OpenID Connect identity leads to (`claims`: the ID
+    token's, as `st.user` gives them: iss, sub, email, email_verified); the database decides
+    and records a refusal before it is raised here."""
+    session_token = new_token()
+    with conn.transaction():
+        refusal = _one(conn, "SELECT core.collectif_oidc_login(%s, %s, %s, %s, %s)",
+                       (claims.get("iss"), claims.get("sub"), claims.get("email"),
+                        claims.get("email_verified") is True, session_token))[0]
     if refusal:
         raise GroupError(refusal)
     return session(conn, session_token)
@@ -362,28 +390,10 @@ def plan_upload(conn: psycopg.Connection, path: Path, member: Session, *, today:
 
 
 def publish(conn: psycopg.Connection, token: str, plan: ImportPlan) -> int:
-    """Publish a reviewed list in one transaction: the writer role stages it (the database
-    checks the group, its communes, campaign and catalogue), then the folder import's load
-    publishes the plan as staged. Returns the import run; nothing is written on a refusal."""
-    try:
-        with conn.transaction():
-            conn.execute(f"SET LOCAL ROLE {CONTRIBUTOR_ROLE}")
-            upload_id = conn.execute("SELECT core.collectif_stage_list(%s, %s::jsonb)",
-                                     (token, plan.to_json())).fetchone()[0]
-            conn.execute("RESET ROLE")
-            staged, member_id, group_id = conn.execute(
-                "SELECT plan, member_id, collectif_id FROM core.collectif_upload WHERE id = %s",
-                (upload_id,)).fetchone()
-            staged_plan = ImportPlan.from_json(staged)
-            run_id = write_import(conn, staged_plan)
-            conn.execute("UPDATE core.collectif_upload SET published_at = now(), import_run_id = %s "
-                         "WHERE id = %s", (run_id, upload_id))
-            conn.execute("SELECT core.collectif_audit('membre', %s, %s, 'publish_list', 'pact_import_run', "
-                         "%s, NULL, %s)", (member_id, group_id, run_id, Jsonb({
-                             "dataset": staged_plan.dataset, "file_name": staged_plan.file_name,
-                             "rows_read": staged_plan.rows_read, "rows_loaded": staged_plan.rows_loaded,
-                             "rows_quarantined": staged_plan.count("quarantined"),
-                             "rows_duplicate": staged_plan.rows_duplicate})))
-    except psycopg.errors.RaiseException as error:
-        raise _refusal(error) from None
-    return run_id
+    """Publish a reviewed list, on a writer-role connection (`contributor_connection`):
+    `core.collectif_publish_list` checks the member's session and role, the group's communes,
+    campaign and catalogue and that every row read is accounted for, then loads the plan with
+    the folder import's load (`core.pact_write_import`), in one transaction. Returns the
+    import run; nothing is written on a refusal."""
+    with conn.transaction():
+        return _one(conn, "SELECT core.collectif_publish_list(%s, %s::jsonb)", (token, plan.to_json()))[0]

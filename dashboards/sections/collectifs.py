@@ -250,7 +250,7 @@ def _upload(member: groups.Session) -> None:
     if st.button(f"Publier la liste ({plan.rows_loaded} ligne(s) à charger)", type="primary",
                  key="publish-list", disabled=plan.rows_loaded == 0):
         try:
-            with psycopg.connect(db.resolve_url()) as conn:
+            with db.contributor_connection() as conn:
                 run_id = groups.publish(conn, member.token, plan)
         except groups.GroupError as error:
             st.error(str(error))

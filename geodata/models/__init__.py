@@ -11,7 +11,9 @@ from geodata.models.collectif import (
     Invitation,
     LoginFailure,
     Member,
+    MemberIdentity,
     MemberSession,
+    OidcIssuer,
 )
 from geodata.models.heat import (
     CommuneEnergy,
@@ -56,5 +58,5 @@ __all__ = [
     "HeatNetwork", "HeatNetworkArrete", "HeatNetworkCommune", "HeatPotentialDepartement",
     "SourceAvailability", "CommuneCouncil",
     "AuditLog", "Collectif", "CollectifCommune", "CollectifUpload", "FollowUpEntry", "Invitation",
-    "LoginFailure", "Member", "MemberSession",
+    "LoginFailure", "Member", "MemberIdentity", "MemberSession", "OidcIssuer",
 ]

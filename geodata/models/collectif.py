@@ -2,7 +2,8 @@
 entries they make from the browser, the lists they stage for publication, and the audit log.
 
 Nothing here is written by the app's writer role directly: `observatory_contributor` has no
-privilege on these tables, only EXECUTE on the SECURITY DEFINER functions of migration 0007,
+privilege on these tables, only EXECUTE on the SECURITY DEFINER functions of migrations 0007
+and 0011,
 which check the member's session, group, role and communes, then write and audit.
 `follow_up_entry` and `audit_log` are append-only (a trigger refuses UPDATE and DELETE).
 """
@@ -62,11 +63,32 @@ class Member(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     collectif_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("collectif.id"), index=True)
     email: Mapped[str] = mapped_column(Text, unique=True)
-    password_hash: Mapped[str] = mapped_column(Text)  # argon2id, encoded
+    # argon2id, encoded; NULL for a member who joined through an OpenID Connect provider
+    password_hash: Mapped[str | None] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, server_default="true")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OidcIssuer(Base):
+    """An OpenID Connect provider the administrator trusts (`observatory groups trust-provider`):
+    without one, no one signs in through a provider."""
+
+    __tablename__ = "oidc_issuer"
+    issuer: Mapped[str] = mapped_column(Text, primary_key=True)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class MemberIdentity(Base):
+    """A provider's subject (its `iss` and `sub` claims) linked to a member at the first
+    sign-in through it."""
+
+    __tablename__ = "member_identity"
+    issuer: Mapped[str] = mapped_column(Text, ForeignKey("oidc_issuer.issuer"), primary_key=True)
+    subject: Mapped[str] = mapped_column(Text, primary_key=True)
+    member_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("member.id"), index=True)
+    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class Invitation(Base):
@@ -161,7 +183,8 @@ class AuditLog(Base):
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())
-    actor: Mapped[str] = mapped_column(String(16))  # membre or administrateur (the CLI)
+    # membre, administrateur (the CLI), or fournisseur (a provider's identity refused)
+    actor: Mapped[str] = mapped_column(String(16))
     member_id: Mapped[int | None] = mapped_column(BigInteger)
     collectif_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     action: Mapped[str] = mapped_column(String(64))
@@ -172,4 +195,5 @@ class AuditLog(Base):
 
 
 __all__ = ["AuditLog", "Collectif", "CollectifCommune", "CollectifUpload", "ENTRY_STATUSES",
-           "FollowUpEntry", "Invitation", "LoginFailure", "Member", "MemberSession", "ROLES"]
+           "FollowUpEntry", "Invitation", "LoginFailure", "Member", "MemberIdentity", "MemberSession",
+           "OidcIssuer", "ROLES"]

@@ -39,7 +39,7 @@ def remove_groups(url: str) -> None:
     """Remove the groups, what they wrote and published, and the audit log (a test database's
     append-only tables may be emptied whole: TRUNCATE is not a row's UPDATE or DELETE)."""
     with psycopg.connect(url) as conn:
-        conn.execute("TRUNCATE core.collectif, core.audit_log, core.login_failure CASCADE")
+        conn.execute("TRUNCATE core.collectif, core.audit_log, core.login_failure, core.oidc_issuer CASCADE")
         for table in ("pact_signature", "pact_follow_up", "pact_import_run"):  # their rows follow
             conn.execute(f"DELETE FROM core.{table} WHERE dataset LIKE 'collectif-%%'")
         for table in ("quarantined_row", "load_run"):

@@ -2,6 +2,7 @@
 whatever the page does; every write is audited; entries and the audit log are append-only."""
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import date, timedelta
 
@@ -15,7 +16,7 @@ from tests.collectifs.conftest import PASSWORD, join
 LILLE, VILLENEUVE, ROUBAIX = "59350", "59009", "59512"
 TABLES = ("collectif", "collectif_commune", "member", "invitation", "member_session", "login_failure",
           "follow_up_entry", "collectif_upload", "audit_log", "pact_signature", "pact_follow_up",
-          "commune")
+          "pact_import_run", "load_run", "quarantined_row", "oidc_issuer", "member_identity", "commune")
 
 
 def refusal(conn: psycopg.Connection, call, *args, **kwargs) -> str:
@@ -49,6 +50,43 @@ def test_a_member_of_group_a_cannot_write_for_a_commune_of_group_b(two_groups, w
         "Session inconnue ou expirée : reconnectez-vous."
 
 
+def test_a_member_of_group_a_cannot_publish_a_list_for_a_commune_of_group_b(two_groups, writer, tmp_path):
+    """The writer role reaches the load only through `collectif_publish_list`, which checks the
+    member's session, role, group and communes, whatever plan it is handed."""
+    listing = tmp_path / "liste.csv"
+    listing.write_text("commune;code insee;campagne;engagement du conseil\nLille;59350;2020;unanime\n",
+                       encoding="utf-8")
+    with psycopg.connect(two_groups.url) as conn:
+        plan = groups.plan_upload(conn, listing, two_groups.a, today=date(2026, 11, 23))
+        runs = conn.execute("SELECT count(*) FROM core.pact_import_run").fetchone()
+    signature = plan.signatures[0]
+    roubaix = dataclasses.replace(plan, signatures=[dataclasses.replace(signature, insee_code=ROUBAIX)])
+    publish = "SELECT core.collectif_publish_list(%s, %s::jsonb)"
+    for token, forged, message in (
+            (two_groups.a.token, roubaix, "commune\\(s\\) 59512 hors des communes suivies par le collectif « Collectif A »"),
+            (two_groups.b.token, plan, "pas une liste de votre collectif"),  # B publishing as A
+            (two_groups.a_member.token, plan, "Seul un référent du collectif publie sa liste des signatures"),
+            (two_groups.a.token, dataclasses.replace(plan, signatures=[]), "les comptes ne tombent pas juste"),
+            ("x" * 43, plan, "Session inconnue ou expirée")):
+        with pytest.raises(psycopg.errors.RaiseException, match=message):
+            with writer.transaction():
+                writer.execute(publish, (token, forged.to_json()))
+    # The load itself, and staging without publishing, are not the writer role's to call.
+    for statement, args in (("SELECT core.pact_write_import(%s::jsonb, NULL, NULL)", (roubaix.to_json(),)),
+                            ("SELECT core.collectif_stage_list(%s, %s::jsonb)", (two_groups.a.token, plan.to_json()))):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            with writer.transaction():
+                writer.execute(statement, args)
+    with psycopg.connect(two_groups.url) as conn:
+        assert conn.execute("SELECT count(*) FROM core.pact_import_run").fetchone() == runs
+    # Within the group's communes, the référent's plan is published by the writer role.
+    with db.contributor_connection(two_groups.url) as committed:
+        run_id = committed.execute(publish, (two_groups.a.token, plan.to_json())).fetchone()[0]
+    with psycopg.connect(two_groups.url) as conn:
+        assert conn.execute("SELECT insee_code FROM core.pact_signature WHERE import_run_id = %s",
+                            (run_id,)).fetchall() == [(LILLE,)]
+
+
 @pytest.mark.parametrize("table", TABLES)
 def test_the_writer_role_has_no_privilege_on_any_table(two_groups, writer, table):
     for statement in (f"SELECT * FROM core.{table} LIMIT 1", f"DELETE FROM core.{table}",
@@ -78,8 +116,10 @@ def test_the_reader_role_still_reads_only_the_public_views(two_groups):
             """SELECT p.proname FROM pg_proc p WHERE p.pronamespace = 'core'::regnamespace
                AND has_function_privilege(%s, p.oid, 'EXECUTE')""", (db.CONTRIBUTOR_ROLE,))}
         assert "collectif_add_entry" in writer_can
+        assert {"collectif_publish_list", "collectif_oidc_login"} <= writer_can
         assert not writer_can & {"collectif_audit", "collectif_create_invitation", "collectif_open_session",
-                                 "collectif_session_member", "collectif_token_hash"}
+                                 "collectif_session_member", "collectif_token_hash", "collectif_join",
+                                 "collectif_stage_list", "pact_write_import", "pact_plan_rejected"}
         # Every function the writer calls runs with a pinned search_path.
         unpinned = conn.execute(
             """SELECT proname FROM pg_proc WHERE pronamespace = 'core'::regnamespace AND prosecdef
@@ -121,6 +161,36 @@ def test_sign_in_never_gives_the_writer_a_hash_and_slows_repeated_failures(two_g
         assert owner.execute("SELECT count(*) FROM core.login_failure WHERE email = %s", (email,)).fetchone() == (5,)
         owner.execute("DELETE FROM core.login_failure WHERE email = %s", (email,))
     assert login(email, PASSWORD).role == "membre"
+
+
+def test_a_provider_identity_leads_only_to_an_invited_member_of_a_trusted_provider(two_groups, writer):
+    issuer = "http://127.0.0.1:9/fournisseur"
+    claims = {"iss": issuer, "sub": "sujet-a", "email": "Membre.A@example.org", "email_verified": True}
+    untrusted = refusal(writer, groups.oidc_login, claims)
+    assert untrusted.startswith(f"Le fournisseur d'identité « {issuer} » n'est pas reconnu par l'observatoire")
+    with psycopg.connect(two_groups.url) as owner:
+        groups.trust_provider(owner, issuer)
+        token, _ = groups.invite(owner, "Collectif B", "nouvelle.b@example.org")
+    # A verified address of an active member: signed in, the subject linked to the member.
+    member = groups.oidc_login(writer, claims)
+    assert (member.email, member.collectif_name) == ("membre.a@example.org", "Collectif A")
+    assert groups.oidc_login(writer, {**claims, "email": "autre@example.org"}).member_id == member.member_id
+    assert refusal(writer, groups.oidc_login, {**claims, "sub": "sujet-x", "email_verified": False}) == (
+        "Votre fournisseur d'identité n'atteste pas votre adresse électronique (membre.a@example.org) : "
+        "l'observatoire ne peut pas vous reconnaître.")
+    assert refusal(writer, groups.oidc_login, {**claims, "sub": "sujet-x"}) == (
+        "L'adresse membre.a@example.org est déjà liée à un autre compte de ce fournisseur d'identité.")
+    assert refusal(writer, groups.oidc_login, {**claims, "sub": "sujet-y", "email": "inconnue@example.org"}) == (
+        "Aucun membre ni aucune invitation en cours pour inconnue@example.org : l'Espace des collectifs est "
+        "ouvert sur invitation d'un référent de votre collectif.")
+    # An open invitation to a verified address is accepted through the provider: no password.
+    invited = groups.oidc_login(writer, {**claims, "sub": "sujet-b", "email": "nouvelle.b@example.org"})
+    assert (invited.collectif_name, invited.role) == ("Collectif B", "membre")
+    assert "déjà été utilisée" in refusal(writer, groups.accept_invitation, token, PASSWORD)
+    assert refusal(writer, groups.login, "nouvelle.b@example.org", PASSWORD) == "Adresse ou mot de passe incorrect."
+    writer.rollback()
+    with psycopg.connect(two_groups.url) as owner:
+        owner.execute("TRUNCATE core.oidc_issuer CASCADE")
 
 
 def test_invitations_are_single_use_expire_and_are_stored_hashed(two_groups, writer):

@@ -32,14 +32,18 @@ def test_the_real_hdf_list_is_reviewed_and_published_within_the_group(two_groups
     assert reviewed.rows_loaded + reviewed.rows_duplicate + reviewed.count("quarantined") \
         + reviewed.count("ambiguous") + reviewed.count("unmatched") == reviewed.rows_read
     assert len(outside) == reviewed.count("quarantined") and "59512" not in loaded
+    with db.contributor_connection(two_groups.url) as writer:
+        run_id = groups.publish(writer, two_groups.a.token, reviewed)
     with psycopg.connect(two_groups.url) as conn:
-        run_id = groups.publish(conn, two_groups.a.token, reviewed)
         published = conn.execute("SELECT insee_code, council_commitment FROM core.pact_signature "
                                  "WHERE dataset = %s ORDER BY 1", (reviewed.dataset,)).fetchall()
         assert published == [("59009", "unanimous"), ("59350", "unanimous")]
         accounted = conn.execute("SELECT rows_read, rows_loaded, rows_quarantined FROM core.pact_import_run "
                                  "WHERE id = %s", (run_id,)).fetchone()
         assert accounted == (70, 2, len(outside))
+        loaded = conn.execute("SELECT rows_read, rows_loaded, rows_quarantined, rows_duplicate FROM core.load_run "
+                              "WHERE source = %s ORDER BY id DESC", (f"pacte:{reviewed.dataset}",)).fetchone()
+        assert loaded == (70, 2, len(outside), 2) and sum(loaded[1:]) == loaded[0]  # Hellemmes, Lomme
         audit = conn.execute("SELECT action FROM core.audit_log WHERE collectif_id = %s "
                              "AND action IN ('stage_list', 'publish_list') ORDER BY id",
                              (two_groups.a.collectif_id,)).fetchall()
@@ -53,12 +57,13 @@ def test_a_plan_naming_a_commune_of_another_group_is_refused_whole(two_groups, m
                                                  "insee_code": "59512"})])
     with psycopg.connect(two_groups.url) as conn:
         before = conn.execute("SELECT count(*) FROM core.pact_import_run").fetchone()
+    with db.contributor_connection(two_groups.url) as writer:
         with pytest.raises(groups.GroupError, match="commune\\(s\\) 59512 hors des communes suivies"):
-            groups.publish(conn, two_groups.a.token, forged)
-        conn.rollback()
+            groups.publish(writer, two_groups.a.token, forged)
+        with pytest.raises(groups.GroupError, match="pas une liste de votre collectif"):
+            groups.publish(writer, two_groups.b.token, reviewed)
+    with psycopg.connect(two_groups.url) as conn:
         assert conn.execute("SELECT count(*) FROM core.pact_import_run").fetchone() == before
-    with db.contributor_connection(two_groups.url) as writer, pytest.raises(psycopg.errors.RaiseException):
-        writer.execute("SELECT core.collectif_stage_list(%s, %s::jsonb)", (two_groups.b.token, reviewed.to_json()))
 
 
 def test_ambiguous_rows_are_resolved_by_picking_a_candidate_and_formulas_are_set_aside(two_groups, tmp_path):
@@ -109,8 +114,9 @@ def test_a_follow_up_workbook_is_published_and_combines_with_the_groups_entries(
     assert [(f.insee_code, f.measure_number, f.status) for f in reviewed.follow_ups] == [
         ("59350", "12", "in_progress"), ("59009", "14", "done")]
     assert [r.reason for r in reviewed.review if r.status == "quarantined"] == [groups.COMMUNE_OUTSIDE_GROUP]
+    with db.contributor_connection(two_groups.url) as writer:  # a membre publishes a follow-up list
+        groups.publish(writer, two_groups.a_member.token, reviewed)
     with psycopg.connect(two_groups.url) as conn:
-        groups.publish(conn, two_groups.a.token, reviewed)
         conn.execute("""INSERT INTO core.pact_commitment (signature_id, measure_number)
                         SELECT id, '12' FROM core.pact_signature
                         WHERE insee_code = '59350' AND dataset = 'pacte-hdf-2020'""")

@@ -155,7 +155,9 @@ def test_duplicate_signature_is_quarantined_once(catalogue, tmp_path, reconcilia
     assert "ligne 2" in plan.review[1].detail and len(plan.signatures) == 1
     # quarantined with its reason, so not counted again as a merged duplicate
     assert plan.rows_duplicate == 0
-    assert plan.rows_read == plan.rows_loaded + len(plan.rejected()) + plan.rows_duplicate
+    accounted = catalogue.execute("SELECT rows_read, rows_loaded, rows_quarantined, rows_duplicate "
+                                  "FROM core.load_run WHERE source = 'pacte:essai' ORDER BY id DESC").fetchone()
+    assert accounted == (2, 1, 1, 0)
 
 
 def test_conflicting_levels_load_neither(catalogue, tmp_path, reconciliation_reference):

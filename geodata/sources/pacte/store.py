@@ -2,7 +2,8 @@
 
 Unlike the national sources, lists come from many citizen groups: an import replaces the
 rows of its own `dataset` only, in one transaction with its accounting (`core.load_run`,
-`core.quarantined_row` through `geodata.load.record`), its import run and its review rows.
+`core.quarantined_row`), its import run and its review rows: `write_import`, through the
+database's own load (`core.pact_write_import`, migration 0011).
 """
 from __future__ import annotations
 
@@ -13,10 +14,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 
 import psycopg
-from psycopg import sql
 
-from geodata.conventions import CORE_SCHEMA
-from geodata.load import LoadReport, Rejected, copy_rows, record
+from geodata.load import LoadReport, Rejected, record
 from geodata.sources.pacte.campaigns import CAMPAIGNS, Campaign
 from geodata.sources.pacte.reader import CatalogueEntry
 
@@ -156,97 +155,22 @@ class ImportPlan:
     def rows_loaded(self) -> int:
         return len(self.signatures) if self.kind == "signatures" else len(self.follow_ups)
 
-    def rejected(self) -> list[Rejected]:
-        """Everything not loaded, for `core.quarantined_row`: quarantined, ambiguous and
-        unmatched rows, and items set aside inside loaded rows."""
-        rows = [Rejected(f"ligne {r.row_number}: {r.published_name or '(sans nom)'}",
-                         r.reason or f"{r.status}_commune", r.detail or "", r.payload)
-                for r in self.review if r.status != "matched"]
-        return rows + self.items_rejected
-
     def to_json(self) -> str:
         """The plan as JSON (dates as ISO text), e.g. for the database to check before publishing."""
         return json.dumps(asdict(self), default=str)
 
-    @classmethod
-    def from_json(cls, data: dict) -> ImportPlan:
-        """The plan `to_json` wrote, read back (a dict, as psycopg gives JSONB)."""
-        def day(value: str | None) -> date | None:
-            return date.fromisoformat(value) if value else None
-
-        return cls(**{
-            **data,
-            "review": [ReviewRow(**r) for r in data["review"]],
-            "signatures": [SignatureRecord(**{**s, "signed_on": day(s["signed_on"])})
-                           for s in data["signatures"]],
-            "follow_ups": [FollowUpRecord(**{**f, "status_date": day(f["status_date"])})
-                           for f in data["follow_ups"]],
-            "items_rejected": [Rejected(**r) for r in data["items_rejected"]],
-        })
-
 
 def write_import(conn: psycopg.Connection, plan: ImportPlan, *, source_url: str | None = None,
                  vintage: str | None = None) -> int:
-    """Replace the dataset's rows with the plan's, record the run; return the run id."""
-    started = time.perf_counter()
+    """Replace the dataset's rows with the plan's, record the run and the load's accounting
+    (`core.load_run`, `core.quarantined_row`); return the run id.
+
+    The load is the database's `core.pact_write_import` (migration 0011), the one the Espace
+    des collectifs' writer role reaches through `core.collectif_publish_list` once it checked
+    the member's rights: a folder import and a group's upload load the same way."""
     with conn.transaction():
-        run_id = conn.execute(
-            """INSERT INTO core.pact_import_run (dataset, kind, file_name, file_sha256, encoding,
-                   rows_read, rows_matched, rows_ambiguous, rows_unmatched, rows_quarantined,
-                   rows_loaded, items_quarantined, messages)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id""",
-            (plan.dataset, plan.kind, plan.file_name, plan.file_sha256, plan.encoding,
-             plan.rows_read, plan.count("matched"), plan.count("ambiguous"),
-             plan.count("unmatched"), plan.count("quarantined"), plan.rows_loaded,
-             len(plan.items_rejected), json.dumps(plan.messages))).fetchone()[0]
-        copy_rows(conn, sql.Identifier(CORE_SCHEMA, "pact_review_row"),
-                  ["import_run_id", "row_number", "published_name", "area_hint", "status",
-                   "insee_code", "method", "score", "candidates", "reason", "detail", "payload"],
-                  ((run_id, r.row_number, r.published_name, r.area_hint, r.status, r.insee_code,
-                    r.method, r.score, json.dumps(r.candidates) if r.candidates is not None else None,
-                    r.reason, r.detail, json.dumps(r.payload, default=str) if r.payload else None)
-                   for r in plan.review))
-        if plan.kind == "signatures":
-            _replace_signatures(conn, plan, run_id)
-            target = "pact_signature"
-        else:
-            _replace_follow_ups(conn, plan, run_id)
-            target = "pact_follow_up"
-        report = LoadReport(source=f"pacte:{plan.dataset}", target_table=target,
-                            rows_read=plan.rows_read, rows_loaded=plan.rows_loaded,
-                            rows_duplicate=plan.rows_duplicate, rejected=plan.rejected(),
-                            source_url=source_url or plan.file_name,
-                            source_hash=plan.file_sha256, vintage=vintage,
-                            duration_s=time.perf_counter() - started)
-        record(conn, report)
-    return run_id
-
-
-def _replace_signatures(conn: psycopg.Connection, plan: ImportPlan, run_id: int) -> None:
-    conn.execute("DELETE FROM core.pact_signature WHERE dataset = %s", (plan.dataset,))
-    for s in plan.signatures:
-        signature_id = conn.execute(
-            """INSERT INTO core.pact_signature (dataset, import_run_id, campaign_code, insee_code,
-                   published_name, published_names, list_name, candidate_name, elected,
-                   council_commitment, signed_on, source, match_method, match_score, row_numbers)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id""",
-            (plan.dataset, run_id, s.campaign_code, s.insee_code, s.published_name,
-             s.published_names, s.list_name, s.candidate_name, s.elected, s.council_commitment,
-             s.signed_on, s.source, s.match_method, s.match_score, s.row_numbers)).fetchone()[0]
-        if s.measures:
-            conn.cursor().executemany(
-                "INSERT INTO core.pact_commitment (signature_id, measure_number) VALUES (%s, %s)",
-                [(signature_id, number) for number in s.measures])
-
-
-def _replace_follow_ups(conn: psycopg.Connection, plan: ImportPlan, run_id: int) -> None:
-    conn.execute("DELETE FROM core.pact_follow_up WHERE dataset = %s", (plan.dataset,))
-    conn.cursor().executemany(
-        """INSERT INTO core.pact_follow_up (dataset, import_run_id, campaign_code, insee_code,
-               published_name, measure_number, status, status_date, evidence_url, comment, source)
-           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-        [(plan.dataset, run_id, f.campaign_code, f.insee_code, f.published_name, f.measure_number,
-          f.status, f.status_date, f.evidence_url, f.comment, f.source) for f in plan.follow_ups])
+        return conn.execute("SELECT core.pact_write_import(%s::jsonb, %s, %s)",
+                            (plan.to_json(), source_url, vintage)).fetchone()[0]
 
 
 # The first message of a refused file's run (the accounting checks skip such runs: the
