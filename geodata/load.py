@@ -57,7 +57,7 @@ class LoadReport:
     def for_fetched(cls, source: str, target_table: str, fetched: Fetched, **fields) -> LoadReport:
         """A report whose provenance (URL or mirror path, hash, vintage) is that of `fetched`."""
         return cls(source=source, target_table=target_table, source_url=fetched.location,
-                   source_hash=fetched.sha256, vintage=fetched.source.vintage, **fields)
+                   source_hash=fetched.sha256, vintage=fetched.vintage, **fields)
 
     @property
     def rows_quarantined(self) -> int:

@@ -1,15 +1,12 @@
 """Publish France Chaleur Urbaine's data: networks, areas, labels, potentials, national figures."""
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import psycopg
 
 from geodata.load import LoadReport, Rejected, count_check, publish
-from geodata.sources.fetch import Fetched, SourceError, fetch
+from geodata.sources.fetch import Fetched, SourceError, fetch, fetch_json
 from geodata.sources.heat import arrete, reader
 from geodata.sources.heat.sources import FCU_ARCHIVE, LABELS
 
@@ -27,15 +24,9 @@ def obtain_archive(mirror: Path | None) -> Fetched:
     """
     if mirror is not None:
         return fetch(FCU_ARCHIVE, mirror=mirror)
+    dataset = fetch_json(FCU_ARCHIVE, FCU_ARCHIVE.url)
     try:
-        with urllib.request.urlopen(FCU_ARCHIVE.url, timeout=60) as response:
-            dataset = json.load(response)
-    except (urllib.error.URLError, TimeoutError, OSError, json.JSONDecodeError) as error:
-        raise SourceError(f"{FCU_ARCHIVE.name}: the data.gouv.fr dataset {FCU_ARCHIVE.url} could not "
-                          f"be read ({error}); set OBSERVATORY_MIRROR to a folder holding "
-                          f"{FCU_ARCHIVE.mirror_path}") from error
-    try:
-        url = reader.archive_url_from_dataset(dataset)
+        url = reader.archive_url_from_dataset(dataset if isinstance(dataset, dict) else {})
     except reader.FcuArchiveError as error:
         raise SourceError(f"{FCU_ARCHIVE.name}: {error}") from error
     return fetch(FCU_ARCHIVE, mirror=None, url=url)

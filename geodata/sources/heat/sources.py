@@ -42,7 +42,8 @@ ARRETE_DPE_2026 = SourceFile(
     name="fcu-arrete-dpe-2026",
     url="https://raw.githubusercontent.com/betagouv/france-chaleur-urbaine/"
         "78ae42872be9ee6375ab80ffd254f5173dd4f1fa/src/data/arrete-dpe/2026.csv",
-    mirror_path="heat/arrete-dpe-2026.csv", vintage="2026", licence=LICENCE)
+    mirror_path="heat/arrete-dpe-2026.csv", vintage="2026", licence=LICENCE,
+    sha256="25987c09cf5c31fb5ae5f55743537b0038079332569e63527a7bf7fbec6250a2")
 
 # Label names as the observatory shows them, keyed by source.
 LABELS = {ECORESEAU_2025.name: "Écoréseau", ECORESEAU_PLUS_2025.name: "Écoréseau +"}
