@@ -44,7 +44,7 @@ def test_reference_checks_pass_on_the_loaded_database(reference_db, mirror):
     assert evaluations == {
         "every_commune_has_valid_geometry": True, "geometries_in_lambert93": True,
         "population_matches_cog": True, "no_duplicate_code": True,
-        "communes_without_geometry_are_few": True,
+        "communes_without_geometry_are_few": True, "areas_are_true": True,
     }
     assert all(e.asset_key == AssetKey("communes") for e in result.get_asset_check_evaluations())
 
@@ -52,7 +52,7 @@ def test_reference_checks_pass_on_the_loaded_database(reference_db, mirror):
 def _checks():
     return [checks.every_commune_has_valid_geometry, checks.geometries_in_lambert93,
             checks.population_matches_cog, checks.no_duplicate_code,
-            checks.communes_without_geometry_are_few]
+            checks.communes_without_geometry_are_few, checks.areas_are_true]
 
 
 def test_population_check_fails_when_a_commune_is_missing(reference_db, mirror):
@@ -75,3 +75,23 @@ def test_population_check_fails_when_a_commune_is_missing(reference_db, mirror):
             conn.execute(f"INSERT INTO core.commune ({', '.join(columns)}) "
                          f"VALUES ({', '.join(['%s'] * len(row))})", row)
             conn.commit()
+
+
+def test_area_check_fails_on_an_area_measured_in_lambert93(reference_db):
+    import psycopg
+
+    with psycopg.connect(reference_db) as conn:
+        true_area = conn.execute("SELECT area_km2 FROM core.commune_boundary WHERE insee_code = '97411'").fetchone()[0]
+        # What Saint-Denis (La Réunion) measured before issue 17: 497 km² instead of 141.6.
+        conn.execute("UPDATE core.commune_boundary SET area_km2 = ST_Area(geom) / 1e6 WHERE insee_code = '97411'")
+        conn.commit()
+        try:
+            evaluation = checks.areas_are_true(postgis=PostGIS(database_url=reference_db))
+        finally:
+            conn.execute("UPDATE core.commune_boundary SET area_km2 = %s WHERE insee_code = '97411'", (true_area,))
+            conn.commit()
+    assert not evaluation.passed
+    assert evaluation.metadata["outside_tolerance"].value == 1
+    assert evaluation.metadata["largest_error_pct_overseas"].value > 250
+    assert evaluation.metadata["largest_error_pct_mainland"].value < 0.01
+    assert "| 97411 | Saint-Denis | 49" in evaluation.metadata["outside_tolerance_list"].value

@@ -4,6 +4,7 @@ A contour code resolves to the current commune that bears it, or that absorbed i
 (`anciensCodes`), or whose delegated / associated commune or arrondissement it is; the
 contours resolving to one commune are dissolved into one MultiPolygon. Current communes
 left without geometry and contour codes unknown to the reference are reported, with a reason.
+Areas are geodesic (on the WGS84 ellipsoid), true overseas as in the mainland.
 """
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ import time
 import psycopg
 
 from geodata.load import LoadReport, Rejected, indexes_built_after, record
-from geodata.conventions import DISPLAY_SRID
+from geodata.conventions import DISPLAY_SRID, on_ellipsoid
 
 SOURCE = "commune-boundaries"
-DISPLAY_TOLERANCE_M = 20  # simplification of the map geometry, in Lambert-93 metres
+DISPLAY_TOLERANCE_M = 20  # simplification of the map geometry, in Lambert-93 metres (11 to 18 true metres overseas)
 
 RESOLVE_CONTOUR_CODES = """
 CREATE TEMP TABLE contour_resolution ON COMMIT DROP AS
@@ -32,7 +33,7 @@ LEFT JOIN LATERAL (SELECT f.current_insee_code FROM core.former_commune f
 
 INSERT_BOUNDARIES = f"""
 INSERT INTO core.commune_boundary (insee_code, contour_codes, area_km2, geom, geom_display, centroid)
-SELECT insee_code, contour_codes, ST_Area(geom) / 1e6, geom,
+SELECT insee_code, contour_codes, ST_Area({on_ellipsoid('geom')}) / 1e6, geom,
        ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Transform(
            ST_SimplifyPreserveTopology(geom, %(tolerance)s), {DISPLAY_SRID})), 3)),
        ST_PointOnSurface(geom)
