@@ -33,6 +33,11 @@ def add_parser(subparsers) -> None:
     invite.set_defaults(handler=_invite)
     listing = actions.add_parser("list", help="collectifs, membres, rôles, communes")
     listing.set_defaults(handler=_list)
+    trust = actions.add_parser("trust-provider", help="autorise la connexion par un fournisseur OpenID Connect",
+                               description="Les membres invités pourront se connecter par ce fournisseur "
+                                           "(voir docs/collectifs.md).")
+    trust.add_argument("issuer", help="émetteur du fournisseur (son claim iss), ex. https://auth.example.org")
+    trust.set_defaults(handler=_trust_provider)
 
 
 def _connect() -> psycopg.Connection:
@@ -73,4 +78,15 @@ def _list(_args: argparse.Namespace) -> int:
               f"{group['pending_invitations']} invitation(s) en attente")
         for email, role, active in group["members"]:
             print(f"  {email:<40} {groups.ROLES[role]:<10} {'actif' if active else 'retiré'}")
+    return 0
+
+
+def _trust_provider(args: argparse.Namespace) -> int:
+    with _connect() as conn:
+        try:
+            groups.trust_provider(conn, args.issuer)
+        except groups.GroupError as error:
+            print(f"observatory groups: {error}", file=sys.stderr)
+            return 1
+    print(f"Fournisseur d'identité reconnu : {args.issuer.strip()} (les membres invités peuvent s'y connecter).")
     return 0

@@ -4,6 +4,7 @@ They are started as subprocesses (`observatory` imports neither `pipelines` nor 
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -15,7 +16,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from geodata.settings import PROJECT_DIR, dagster_home
+from geodata.settings import PROJECT_DIR, app_url, dagster_home, oidc_provider
 
 BIN = Path(sys.executable).parent
 PROGRESS_EVENTS = ("STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "ASSET_CHECK_EVALUATION",
@@ -80,6 +81,20 @@ def _port_or_free(host: str, port: int) -> int:
     return free
 
 
+def write_auth_secrets(path: Path, provider: dict[str, str], base_url: str) -> Path:
+    """A Streamlit secrets file whose `[auth]` section configures `provider` (`geodata.settings.
+    oidc_provider`) as `st.login`'s default provider, the identity coming back to
+    `<base_url>/oauth2callback`; readable by its owner only (it holds the client secret)."""
+    section = {"redirect_uri": f"{base_url.rstrip('/')}/oauth2callback", **provider}
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    # TOML basic strings take JSON's escapes.
+    path.write_text("[auth]\n" + "".join(f"{key} = {json.dumps(value)}\n" for key, value in section.items()),
+                    encoding="utf-8")
+    return path
+
+
 def start_services(database_url: str, *, app_port: int, tiles_port: int, dagster_port: int | None,
                    host: str = "127.0.0.1") -> list[Service]:
     app_port, tiles_port = _port_or_free(host, app_port), _port_or_free(host, tiles_port)
@@ -105,7 +120,8 @@ def start_services(database_url: str, *, app_port: int, tiles_port: int, dagster
               f"http://{host}:{tiles_port}", f"http://{host}:{tiles_port}/health"),
         spawn("observatory", [str(BIN / "streamlit"), "run", str(PROJECT_DIR / "dashboards" / "app.py"),
                               "--server.address", host, "--server.port", str(app_port),
-                              "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+                              "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                              *_secrets_option()],
               f"http://{host}:{app_port}", f"http://{host}:{app_port}/_stcore/health"),
     ]
     if dagster_port:
@@ -113,6 +129,17 @@ def start_services(database_url: str, *, app_port: int, tiles_port: int, dagster
                                           "-h", host, "-p", str(dagster_port)],
                               f"http://{host}:{dagster_port}", f"http://{host}:{dagster_port}/server_info"))
     return services
+
+
+def _secrets_option() -> list[str]:
+    """Streamlit's secrets generated from `OBSERVATORY_OIDC_*` when set (in `.cache/auth/`);
+    otherwise none: Streamlit reads `.streamlit/secrets.toml`, whose `[auth]` a deployment may
+    also write itself."""
+    provider = oidc_provider()
+    if provider is None:
+        return []
+    return ["--secrets.files", str(write_auth_secrets(PROJECT_DIR / ".cache" / "auth" / "secrets.toml",
+                                                      provider, app_url()))]
 
 
 def _default_sigint() -> None:

@@ -29,6 +29,7 @@ from observatory.reconciliation import STATUS_LABELS, reference_from_db
 from observatory.sources import french_datetime
 
 TOKEN = "collectif_token"
+PROVIDER_REFUSAL = "provider_refusal"  # (issuer, subject) the database refused, and its message
 
 st.title("Espace des collectifs")
 st.caption("Les collectifs du Pacte pour la Transition déposent leurs listes et tiennent à jour le suivi "
@@ -80,10 +81,47 @@ def _accept(token: str) -> None:
             st.session_state[TOKEN] = member.token
             del st.query_params["invitation"]
             st.rerun()
+    if provider_configured():
+        st.caption("ou acceptez l'invitation avec votre fournisseur d'identité, s'il atteste la même adresse :")
+        _provider_sign_in()
+
+
+def provider_configured() -> bool:
+    """Whether the deployment configured an OpenID Connect provider (`[auth]` of Streamlit's
+    secrets, see docs/collectifs.md); without one, members sign in with a password only."""
+    return st.secrets.load_if_toml_exists() and "server_metadata_url" in st.secrets.get("auth", {})
+
+
+def _provider_sign_in() -> None:
+    """Sign-in through the provider: once it sent the identity back (`st.user`), the database
+    decides which member it leads to (a linked identity, or an address the provider attests of a
+    member or of an open invitation); a refusal is shown, and asked once per identity."""
+    if not st.user.get("is_logged_in"):
+        if st.button("Se connecter avec le fournisseur d'identité", key="provider-login",
+                     help="Votre adresse chez le fournisseur doit être celle de votre invitation."):
+            st.login()
+        return
+    claims = st.user.to_dict()
+    refused = st.session_state.get(PROVIDER_REFUSAL)
+    if refused is None or refused[0] != (claims.get("iss"), claims.get("sub")):
+        try:
+            with db.contributor_connection() as conn:
+                member = groups.oidc_login(conn, claims)
+        except groups.GroupError as error:
+            refused = st.session_state[PROVIDER_REFUSAL] = ((claims.get("iss"), claims.get("sub")), str(error))
+        else:
+            st.session_state[TOKEN] = member.token
+            st.rerun()
+    st.error(refused[1])
+    if st.button("Se déconnecter du fournisseur d'identité", key="provider-logout"):
+        st.logout()
 
 
 def _sign_in() -> None:
     st.subheader("Connexion")
+    if provider_configured():
+        _provider_sign_in()
+        st.caption("ou avec votre adresse et votre mot de passe :")
     with st.form("sign-in"):
         email = st.text_input("Adresse électronique", key="login-email")
         password = st.text_input("Mot de passe", type="password", key="login-password")
@@ -318,6 +356,8 @@ if leave.button("Se déconnecter", key="sign-out"):
     with db.contributor_connection() as conn:
         groups.logout(conn, member.token)
     del st.session_state[TOKEN]
+    if st.user.get("is_logged_in"):
+        st.logout()  # the provider's identity too, or the next visit would sign in again
     st.rerun()
 with engine().connect() as conn:
     names = dict(conn.exec_driver_sql(

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import psycopg
+import pytest
 
 from geodata import db
 from observatory import cli, groups
@@ -46,3 +47,28 @@ def test_create_invite_and_list(pact_db, capsys, monkeypatch):
                                (member.collectif_id,)).fetchall()
     assert actions == [("administrateur", "create_group"), ("administrateur", "invite"),
                        ("membre", "accept_invitation")]
+
+
+def test_trust_provider(pact_db, capsys, monkeypatch):
+    code, out, _ = run(capsys, monkeypatch, pact_db, "trust-provider", " https://auth.example.org ")
+    assert code == 0 and "Fournisseur d'identité reconnu : https://auth.example.org" in out
+    code, _, err = run(capsys, monkeypatch, pact_db, "trust-provider", "auth.example.org")
+    assert code == 1 and "Émetteur OpenID Connect invalide « auth.example.org »" in err
+    with psycopg.connect(pact_db) as conn:
+        assert conn.execute("SELECT issuer FROM core.oidc_issuer").fetchall() == [("https://auth.example.org",)]
+        assert conn.execute("SELECT actor, after->>'issuer' FROM core.audit_log WHERE action = 'trust_provider'"
+                            ).fetchall() == [("administrateur", "https://auth.example.org")]
+        conn.execute("TRUNCATE core.oidc_issuer CASCADE")
+
+
+def test_the_provider_settings_need_every_variable(monkeypatch):
+    from geodata.settings import oidc_provider
+
+    monkeypatch.delenv("OBSERVATORY_OIDC_METADATA_URL", raising=False)
+    assert oidc_provider() is None  # the default: passwords only
+    monkeypatch.setenv("OBSERVATORY_OIDC_METADATA_URL", "https://auth.example.org/.well-known/openid-configuration")
+    monkeypatch.setenv("OBSERVATORY_OIDC_CLIENT_ID", "observatoire")
+    monkeypatch.delenv("OBSERVATORY_OIDC_CLIENT_SECRET", raising=False)
+    monkeypatch.delenv("OBSERVATORY_OIDC_COOKIE_SECRET", raising=False)
+    with pytest.raises(ValueError, match="not OBSERVATORY_OIDC_CLIENT_SECRET, OBSERVATORY_OIDC_COOKIE_SECRET"):
+        oidc_provider()

@@ -79,6 +79,8 @@ def test_invitation_password_entry_and_refusals(page_db):
 
 def test_sign_in_refuses_a_wrong_password_then_signs_in(page_db):
     app = AppTest.from_file(str(PAGE), default_timeout=120).run()
+    # No OpenID Connect provider configured (the default): the password form alone.
+    assert [b.key for b in app.button if b.key and b.key.startswith("provider-")] == []
     app.text_input(key="login-email").input("referent.b@example.org")
     app.text_input(key="login-password").input("pas le bon mot de passe")
     submit(app, "Se connecter")
