@@ -3,8 +3,8 @@
 Points (Lambert-93 x/y) are matched in PostGIS against `core.commune_boundary.geom`
 through its GIST index: first the commune whose contour contains the point; else, for
 points in the slivers that simplified contours leave between neighbours or along the
-coast, the nearest commune within `tolerance_m`, counted apart. Points farther than that
-from every contour stay without commune, and are reported.
+coast, the nearest commune within `tolerance_m` (true metres, on the ellipsoid), counted
+apart. Points farther than that from every contour stay without commune, and are reported.
 
 Each distinct position is matched once: a station's points share one position (the
 national file has about 5 points per position), so the cost follows the number of
@@ -22,7 +22,7 @@ import pyarrow as pa
 import psycopg
 from psycopg import sql
 
-from geodata.conventions import CORE_SCHEMA, STORAGE_SRID
+from geodata.conventions import CORE_SCHEMA, LAMBERT93_MAX_SCALE, STORAGE_SRID, on_ellipsoid
 from geodata.load import copy_rows
 
 SLIVER_TOLERANCE_M = 500.0
@@ -44,9 +44,12 @@ _LOCATE = """
     FROM {positions} q
     CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(q.x, q.y), {srid}) AS geom) g
     CROSS JOIN LATERAL (
+        -- within the tolerance on the ellipsoid, through the Lambert-93 index first: its
+        -- radius widened by Lambert-93's largest scale over the contours (1.9, La Réunion)
         SELECT b.insee_code FROM core.commune_boundary b
-        WHERE ST_DWithin(b.geom, g.geom, {tolerance})
-        ORDER BY ST_Distance(b.geom, g.geom), b.insee_code LIMIT 1) near
+        WHERE ST_DWithin(b.geom, g.geom, {tolerance} * {max_scale})
+          AND ST_DWithin({contour}, {point}, {tolerance})
+        ORDER BY ST_Distance({contour}, {point}), b.insee_code LIMIT 1) near
     WHERE NOT EXISTS (SELECT FROM inside i WHERE i.idx = q.idx)
 """
 # The planner sees a small table and cheap index lookups, and would not start workers for
@@ -88,7 +91,10 @@ def locate(conn: psycopg.Connection, x: np.ndarray, y: np.ndarray, *,
                   pa.table([np.arange(len(positions), dtype=np.int32), positions.real, positions.imag],
                            names=["idx", "x", "y"]))
         query = sql.SQL(_LOCATE).format(positions=table, srid=sql.Literal(STORAGE_SRID),
-                                        tolerance=sql.Literal(float(tolerance_m)))
+                                        tolerance=sql.Literal(float(tolerance_m)),
+                                        max_scale=sql.Literal(LAMBERT93_MAX_SCALE),
+                                        contour=sql.SQL(on_ellipsoid("b.geom")),
+                                        point=sql.SQL(on_ellipsoid("g.geom")))
         for idx, code, method in conn.execute(query):
             insee_code[idx], attribution[idx] = code, method
         conn.execute(sql.SQL("DROP TABLE {}").format(table))

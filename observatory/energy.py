@@ -15,6 +15,7 @@ from datetime import date
 import psycopg
 import sqlalchemy as sa
 
+from geodata.conventions import LAMBERT93_MAX_SCALE, LAMBERT93_SCALE_SPREAD, on_ellipsoid
 from geodata.load import LoadReport, record
 from observatory.map_indicators import MapIndicator
 
@@ -58,27 +59,31 @@ by_year AS (
           GROUP BY 1, 2) AS y
     GROUP BY insee_code),
 nearest_fast AS (
-    -- The index finds the nearest point in Lambert-93; the distance is then measured on the
-    -- ellipsoid, because Lambert-93 distorts overseas distances (stored in 2154 as well).
-    -- Only within the commune's territory (mainland, Corsica, each overseas one): nobody drives
-    -- from Réunion to a charger 8,000 km away. The nearest of all is that one nearly always;
-    -- the others search their own territory, NULL when it has none (not searched: that walk
-    -- would read every point).
-    SELECT insee_code,
-           CASE WHEN first_territory = territory THEN first_km
-                WHEN territory IN (SELECT {TERRITORY.format(code='insee_code')} FROM core.charging_point
-                                   WHERE is_fast_dc) THEN
-               (SELECT ST_Distance(ST_Transform(p.geom, 4326)::geography, ST_Transform(centroid, 4326)::geography)
-                FROM core.charging_point p
-                WHERE p.is_fast_dc AND {TERRITORY.format(code='p.insee_code')} = territory
-                ORDER BY p.geom <-> centroid LIMIT 1) / 1000.0 END AS km
-    FROM (SELECT b.insee_code, b.centroid, {TERRITORY.format(code='b.insee_code')} AS territory,
-                 n.km AS first_km, {TERRITORY.format(code='n.insee_code')} AS first_territory
-          FROM base b CROSS JOIN LATERAL (
-              SELECT p.insee_code, ST_Distance(ST_Transform(p.geom, 4326)::geography,
-                                               ST_Transform(b.centroid, 4326)::geography) / 1000.0 AS km
-              FROM core.charging_point p WHERE p.is_fast_dc ORDER BY p.geom <-> b.centroid LIMIT 1) n
-          WHERE b.centroid IS NOT NULL) AS first_found),
+    -- The nearest fast DC point within the commune's territory (mainland, Corsica, each overseas
+    -- one): nobody drives from Réunion to a charger 8,000 km away. The index finds the nearest
+    -- point in Lambert-93, nearly always in the commune's territory; the others search their own
+    -- territory, NULL when it has none (not searched: that walk would read every point).
+    -- Lambert-93 is not true to scale, but within one territory its scale varies by less than
+    -- {LAMBERT93_SCALE_SPREAD}x: every point nearer on the ellipsoid lies within that factor of
+    -- the Lambert-93 nearest, and each of them is measured on the ellipsoid.
+    SELECT f.insee_code,
+           (SELECT min(ST_Distance({on_ellipsoid('p.geom')}, {on_ellipsoid('f.centroid')}))
+            FROM core.charging_point p
+            WHERE p.is_fast_dc AND {TERRITORY.format(code='p.insee_code')} = f.territory
+              AND ST_DWithin(p.geom, f.centroid, f.lambert_m * {LAMBERT93_SCALE_SPREAD})) / 1000.0 AS km
+    FROM (SELECT insee_code, centroid, territory,
+                 CASE WHEN first_territory = territory THEN first_m
+                      WHEN territory IN (SELECT {TERRITORY.format(code='insee_code')} FROM core.charging_point
+                                         WHERE is_fast_dc) THEN
+                     (SELECT p.geom <-> centroid FROM core.charging_point p
+                      WHERE p.is_fast_dc AND {TERRITORY.format(code='p.insee_code')} = territory
+                      ORDER BY p.geom <-> centroid LIMIT 1) END AS lambert_m
+          FROM (SELECT b.insee_code, b.centroid, {TERRITORY.format(code='b.insee_code')} AS territory,
+                       n.m AS first_m, {TERRITORY.format(code='n.insee_code')} AS first_territory
+                FROM base b CROSS JOIN LATERAL (
+                    SELECT p.insee_code, p.geom <-> b.centroid AS m
+                    FROM core.charging_point p WHERE p.is_fast_dc ORDER BY p.geom <-> b.centroid LIMIT 1) n
+                WHERE b.centroid IS NOT NULL) AS first_found) AS f),
 layer AS (
     SELECT coalesce(bool_or(available), false) AS heat_available,
            EXISTS (SELECT 1 FROM core.heat_network_arrete) AS arrete_loaded
@@ -87,7 +92,8 @@ traced AS (
     -- A trace serves a commune when some of its length lies inside; a point when it is inside.
     SELECT b.insee_code, n.id, n.sncu_id, n.name, n.renewable_share_pct, n.co2_kg_per_kwh,
            n.has_trace,
-           CASE WHEN n.has_trace THEN ST_Length(ST_Intersection(n.geom, b.geom)) ELSE 0 END AS length_m
+           CASE WHEN n.has_trace THEN ST_Length({on_ellipsoid('ST_Intersection(n.geom, b.geom)')}) ELSE 0 END
+               AS length_m
     FROM base b JOIN core.heat_network n ON n.geom && b.geom AND ST_Intersects(n.geom, b.geom)),
 served AS (
     -- The networks of the traces and of the arrêté DPE (by its locality), one per SNCU id:
@@ -416,12 +422,13 @@ def charging_points_in(conn: sa.Connection, insee_code: str) -> list[dict]:
 
 
 def heat_networks_near(conn: sa.Connection, insee_code: str, radius_m: float = 5000) -> list[dict]:
-    """Networks within `radius_m` of the commune, with WGS84 paths (or a point) for maps."""
-    rows = conn.execute(sa.text("""
+    """Networks within `radius_m` (true metres) of the commune, with WGS84 paths (or a point) for maps."""
+    rows = conn.execute(sa.text(f"""
         SELECT n.sncu_id, n.name, n.renewable_share_pct, n.co2_kg_per_kwh, n.has_trace,
                n.ecoreseau_label, ST_AsGeoJSON(n.geom_wgs84, 5) AS geojson
         FROM observatory.heat_network n, observatory.commune c
-        WHERE c.insee_code = :code AND ST_DWithin(n.geom, c.geom, :radius)
+        WHERE c.insee_code = :code AND ST_DWithin(n.geom, c.geom, :radius * {LAMBERT93_MAX_SCALE})
+          AND ST_DWithin({on_ellipsoid('n.geom')}, {on_ellipsoid('c.geom')}, :radius)
         ORDER BY n.sncu_id"""), {"code": insee_code, "radius": radius_m})
     networks = []
     for row in rows:

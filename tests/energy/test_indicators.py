@@ -69,7 +69,7 @@ def test_indicators_with_heat_layer(energy_db):
 
     peronnas, viriat = _row(pg, PERONNAS), _row(pg, VIRIAT)
     # the 0108C trace crosses both communes: its length is shared between them
-    total = pg.execute("SELECT sum(ST_Length(geom)) / 1000 FROM core.heat_network "
+    total = pg.execute("SELECT sum(ST_Length(ST_Transform(geom, 4326)::geography)) / 1000 FROM core.heat_network "
                        "WHERE sncu_id = '0108C'").fetchone()[0]
     shares = pg.execute("""SELECT sum((n->>'length_in_commune_km')::float) FROM observatory.commune_energy,
                            jsonb_array_elements(heat_networks) n WHERE n->>'sncu_id' = '0108C'""").fetchone()[0]
@@ -131,3 +131,60 @@ def test_dashboard_queries(energy_db, conn):
     assert energy.heat_layer_status(conn)["available"] is True
     with pytest.raises(KeyError):
         energy.national_values(conn, "population; DROP TABLE core.commune")
+
+
+def test_overseas_distances_and_lengths_are_measured_on_the_ellipsoid(energy_db, conn):
+    """Issue 17: Lambert-93, where the points are stored, is 1.25 times true to scale in Guyane
+    and 1.87 times in La Réunion, larger towards the equator; the nearest fast charger, the
+    length of a trace in a commune and the networks near a commune are measured on the ellipsoid."""
+    from pyproj import Geod, Transformer
+
+    pg = energy_db
+    cayenne, saint_denis = "97302", "97411"
+    geod = Geod(ellps="WGS84")
+    to_lambert93 = Transformer.from_crs(4326, 2154, always_xy=True)
+
+    def away(lon: float, lat: float, azimuth: float, metres: float) -> tuple[float, float]:
+        """Lambert-93 x, y of the position that many true metres away in that direction."""
+        return to_lambert93.transform(*geod.fwd(lon, lat, azimuth, metres)[:2])
+
+    def centre(code: str) -> tuple[float, float]:
+        return pg.execute("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Transform(centroid, 4326) AS p "
+                          "FROM core.commune_boundary WHERE insee_code = %s) AS c", (code,)).fetchone()
+
+    # Fast points 50.0 km north and 49.8 km south of Cayenne's centre: Lambert-93 ranks the
+    # northern one first (50.3 km against 50.0 in its metres, x 1.25).
+    north, south = away(*centre(cayenne), 0, 50_000), away(*centre(cayenne), 180, 49_800)
+    for x, y in (north, south):
+        pg.execute("""INSERT INTO core.charging_point (station_name, insee_code, power_kw, is_fast_dc, geom)
+                      VALUES ('Station outre-mer', %s, 150, true, ST_SetSRID(ST_MakePoint(%s, %s), 2154))""",
+                   (cayenne, x, y))
+    in_lambert93 = pg.execute("""SELECT ST_Distance(centroid, ST_SetSRID(ST_MakePoint(%s, %s), 2154)) <
+                                        ST_Distance(centroid, ST_SetSRID(ST_MakePoint(%s, %s), 2154))
+                                 FROM core.commune_boundary WHERE insee_code = %s""",
+                              (*north, *south, cayenne)).fetchone()[0]
+    assert in_lambert93, "the northern point is the nearer in Lambert-93 metres"
+    # A trace 300 m long eastwards from Saint-Denis's centre (561 Lambert-93 metres), and a
+    # network without trace 3 km north of the northernmost point of its contour, at sea.
+    start = centre(saint_denis)
+    northernmost = pg.execute("""SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Transform((ST_DumpPoints(geom)).geom, 4326)
+                                 AS p FROM core.commune_boundary WHERE insee_code = %s) AS v
+                                 ORDER BY ST_Y(p) DESC LIMIT 1""", (saint_denis,)).fetchone()
+    for sncu_id, wkt in (("9741C", "LINESTRING({} {}, {} {})".format(*to_lambert93.transform(*start),
+                                                                     *away(*start, 90, 300))),
+                         ("9742C", "POINT({} {})".format(*away(*northernmost, 0, 3000)))):
+        pg.execute("""INSERT INTO core.heat_network (id, sncu_id, name, departement_code, has_trace, geom,
+                                                     geom_display)
+                      SELECT (SELECT max(id) + 1 FROM core.heat_network), %s, 'Réseau outre-mer', '974', %s, g,
+                             ST_Transform(g, 4326)
+                      FROM ST_SetSRID(ST_GeomFromText(%s), 2154) AS g""", (sncu_id, wkt.startswith("LINE"), wkt))
+    assert pg.execute("SELECT ST_Within(n.geom, b.geom) FROM core.heat_network n, core.commune_boundary b "
+                      "WHERE n.sncu_id = '9741C' AND b.insee_code = %s", (saint_denis,)).fetchone()[0]
+
+    energy.refresh_commune_energy(pg)
+    assert _row(pg, cayenne)["nearest_fast_charger_km"] == pytest.approx(49.8, rel=1e-4)
+    assert _row(pg, saint_denis)["heat_network_length_km"] == pytest.approx(0.3, rel=1e-3)
+    assert pg.execute("SELECT trace_length_km FROM observatory.heat_network "
+                      "WHERE sncu_id = '9741C'").fetchone()[0] == pytest.approx(0.3, rel=1e-3)
+    assert {n["sncu_id"] for n in energy.heat_networks_near(conn, saint_denis, radius_m=3100)} == {"9741C", "9742C"}
+    assert {n["sncu_id"] for n in energy.heat_networks_near(conn, saint_denis, radius_m=2900)} == {"9741C"}

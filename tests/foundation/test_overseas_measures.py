@@ -54,3 +54,23 @@ def test_lambert93_scale_bounds_hold_over_every_territory_with_contours(pg):
     assert max(max(s) for s in scales.values()) <= LAMBERT93_MAX_SCALE
     assert max(max(s) / min(s) for s in scales.values()) <= LAMBERT93_SCALE_SPREAD
     assert max(scales["974"]) > 1.85   # where Lambert-93 is least true
+
+
+def test_sliver_tolerance_is_in_true_metres_overseas(pg):
+    """A position at sea 300 m east of La Réunion (560 Lambert-93 metres) is within the 500 m
+    tolerance of the easternmost commune; 800 m east is not."""
+    from pyproj import Geod, Transformer
+
+    from observatory.attribution import SLIVER_TOLERANCE_M, attribute_points
+
+    code, lon, lat = pg.execute("""
+        SELECT insee_code, ST_X(p), ST_Y(p) FROM (
+            SELECT insee_code, ST_Transform((ST_DumpPoints(geom)).geom, 4326) AS p
+            FROM core.commune_boundary WHERE insee_code LIKE '974%') AS vertices
+        ORDER BY ST_X(p) DESC LIMIT 1""").fetchone()
+    assert SLIVER_TOLERANCE_M == 500
+    east_lon, east_lat, _ = Geod(ellps="WGS84").fwd([lon, lon], [lat, lat], [90, 90], [300, 800])
+    x, y = Transformer.from_crs(4326, 2154, always_xy=True).transform(east_lon, east_lat)
+    found = attribute_points(pg, np.array(x), np.array(y))
+    assert found["insee_code"].tolist() == [code, None]
+    assert found["attribution"].tolist() == ["nearest", None]

@@ -49,7 +49,8 @@ def test_merged_communes_are_dissolved_into_the_current_one(ref):
     assert len(codes) == 7 and "69135" in codes  # Deux-Grosnes
     assert scalar(ref, "SELECT contour_codes FROM core.commune_boundary WHERE insee_code = '49126'") == ["49069"]
     area = scalar(ref, "SELECT area_km2 FROM observatory.commune WHERE insee_code = '69135'")
-    parts = scalar(ref, "SELECT sum(ST_Area(geom)) / 1e6 FROM core.commune_contour WHERE code = ANY(:codes)",
+    parts = scalar(ref, "SELECT sum(ST_Area(ST_Transform(geom, 4326)::geography)) / 1e6 FROM core.commune_contour "
+                        "WHERE code = ANY(:codes)",
                    codes=codes)
     assert area == pytest.approx(parts, rel=1e-3)
     assert scalar(ref, "SELECT GeometryType(geom) FROM observatory.commune WHERE insee_code = '69135'") == "MULTIPOLYGON"

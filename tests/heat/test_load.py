@@ -22,9 +22,10 @@ def test_synthetic_archive_is_published_with_accounting(pg, fcu_mirror):
     rows = pg.execute("""SELECT sncu_id, has_trace, trace_length_km, ST_SRID(geom),
                                 ST_SRID(geom_wgs84), ecoreseau_label
                          FROM observatory.heat_network ORDER BY sncu_id""").fetchall()
-    # 0108C: two traces merged, 4 250.7 m + 728.0 m; it is not labelled until labels load
+    # 0108C: two traces merged, 4 250.7 m + 728.0 m in Lambert-93, 4 983.3 m on the ellipsoid (pyproj's
+    # Geod on the fixture's vertices); it is not labelled until labels load
     assert [r[0] for r in rows] == ["0108C", "0198C", "0199C"]
-    assert rows[0][1:5] == (True, pytest.approx(4.9787, abs=0.0005), 2154, 4326)
+    assert rows[0][1:5] == (True, pytest.approx(4.9833, abs=0.0005), 2154, 4326)
     assert rows[1][1:3] == (False, None)
     assert _count(pg, "SELECT count(*) FROM core.quarantined_row WHERE source = %s", load.NETWORK_SOURCE) == 4
     status = pg.execute("SELECT available, reason FROM observatory.heat_layer_status "
