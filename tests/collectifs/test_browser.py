@@ -1,7 +1,8 @@
 """The whole path in headless Chromium, on a database where every pipeline ran: an invitation
 link, a password, the real Hauts-de-France list uploaded, reviewed and published, three
-follow-up entries for Lille with evidence (and a refused one), then the public timeline on
-Lille's page. Each step is timed; the timings, refusals and audit rows are written to
+follow-up entries for Lille with evidence (refused first with a javascript: link, a future date, a
+formula), then the public timeline on Lille's page, the used invitation link and a wrong password.
+Each step is timed; the timings, refusals and audit rows are written to
 test-artifacts/collectifs-path.txt, screenshots to test-artifacts/screenshots/collectifs-*.png."""
 from __future__ import annotations
 
@@ -30,6 +31,11 @@ ENTRIES = (  # measure, status label, date, evidence, comment
 
 
 STATUS_CODES = {"En cours": "in_progress", "Réalisée": "done"}
+REFUSED_ENTRIES = {  # entry number: what, field, value typed first, screenshot
+    2: ("date du constat dans le futur", "date", "2031-01-15", "collectifs-4b-refus-date.png"),
+    3: ("formule de tableur en commentaire", "Commentaire", "=HYPERLINK(\"http://x.example\",\"clic\")",
+        "collectifs-4c-refus-formule.png"),
+}
 
 
 def download_csv(page, button: str) -> list[dict]:
@@ -143,6 +149,23 @@ def test_invite_upload_publish_follow_up_and_public_timeline(page, app_url, grou
             page.screenshot(path=SCREENSHOTS / "collectifs-4-refus-lien.png")
             assert form.get_by_label("Commentaire").input_value() == comment
             form.get_by_label("Lien vers la preuve").fill(evidence)
+        if number in REFUSED_ENTRIES:  # then a date in the future, a formula: refused, the text stays
+            what, field, value, screenshot = REFUSED_ENTRIES[number]
+            if field == "date":
+                form.get_by_test_id("stDateInput").locator("input[type='date']").fill(value)
+            else:
+                form.get_by_label(field).fill(value)
+            form.get_by_role("button", name="Enregistrer ce constat").click()
+            error = page.get_by_test_id("stAlertContentError").first
+            error.wait_for()
+            refusals.append((what, error.inner_text()))
+            page.screenshot(path=SCREENSHOTS / screenshot)
+            assert form.get_by_label("Lien vers la preuve").input_value() == evidence
+            if field == "date":
+                form.get_by_test_id("stDateInput").locator("input[type='date']").fill(
+                    "-".join(reversed(when.split("/"))))
+            else:
+                form.get_by_label(field).fill(comment)
         form.get_by_role("button", name="Enregistrer ce constat").click()
         page.get_by_text(f"{status} au {when}").first.wait_for()
         wait_for_app(page)
@@ -167,6 +190,20 @@ def test_invite_upload_publish_follow_up_and_public_timeline(page, app_url, grou
             ((m, STATUS_CODES[s], w, e) for m, s, w, e, _ in ENTRIES), key=lambda e: e[2][6:] + e[2][3:5] + e[2][:2])]
     assert "referente@example.org" not in str(exported)
 
+    # The invitation link again, then a wrong password: refused.
+    page.goto(link)
+    error = page.get_by_test_id("stAlertContentError").first
+    error.wait_for()
+    refusals.append(("lien d'invitation déjà utilisé", error.inner_text()))
+    page.goto(f"{app_url}/collectifs")
+    page.get_by_label("Adresse électronique").fill("referente@example.org")
+    page.get_by_label("Mot de passe").fill("pas le bon mot de passe")
+    page.get_by_role("button", name="Se connecter").click()
+    error = page.get_by_test_id("stAlertContentError").first
+    error.wait_for()
+    refusals.append(("mauvais mot de passe", error.inner_text()))
+    page.screenshot(path=SCREENSHOTS / "collectifs-7-refus-mot-de-passe.png")
+
     with psycopg.connect(observatory_db) as conn:
         audit = conn.execute("""SELECT to_char(at, 'HH24:MI:SS'), actor, action, target_table, target_id
                                 FROM core.audit_log ORDER BY id""").fetchall()
@@ -181,5 +218,13 @@ def test_invite_upload_publish_follow_up_and_public_timeline(page, app_url, grou
                                          "add_entry", "add_entry"]
     assert refusals[0] == ("fichier .pdf", "Type de fichier refusé (.pdf) : déposez un fichier .csv ou .xlsx "
                                            "(le modèle de liste).")
+    assert [what for what, _ in refusals] == ["fichier .pdf", "lien de preuve javascript:",
+                                              "date du constat dans le futur", "formule de tableur en commentaire",
+                                              "lien d'invitation déjà utilisé", "mauvais mot de passe"]
     assert refusals[1][1].startswith("Le lien de preuve doit être une adresse web commençant par http://")
+    assert refusals[2][1] == ("La date du constat (15/01/2031) est dans le futur : un constat porte sur ce "
+                              "qui a eu lieu.")
+    assert refusals[3][1] == "Le commentaire commence comme une formule de tableur (=, +, -, @) : reformulez-le."
+    assert refusals[4][1].startswith("Cette invitation a déjà été utilisée")
+    assert refusals[5][1] == "Adresse ou mot de passe incorrect."
     assert status == []  # the HDF list names no measures: nothing committed, the timeline stands alone
