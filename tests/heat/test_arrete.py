@@ -50,6 +50,7 @@ def test_real_file_counts():
     ("COMMUNE DE CUSY", "CUSY", []),
     ("VILLE DE MOIRANS", "MOIRANS", []),
     ("Ville d'Angers", "Angers", []),
+    ("MAIRIE DE BELLEY", "BELLEY", []),
     ("SAINT-DENIS-LES-BOURG", "SAINT-DENIS-LES-BOURG", []),
     ("TOURS ET LA RICHE", "TOURS ET LA RICHE", ["TOURS", "LA RICHE"]),
     ("RETIERS, MARTIGNÉ-FERCHAUD, COËSMES", "RETIERS, MARTIGNÉ-FERCHAUD, COËSMES",

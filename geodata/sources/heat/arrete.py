@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from geodata.load import Rejected
-from geodata.sources.heat.reader import _number, csv_records
+from geodata.sources.heat.reader import _number, csv_records, without_collectivity_prefix
 
 COLUMNS = ("identifiant", "nom", "localisation", "contenu_co2", "contenu_co2_acv", "taux_enrr",
            "annee_reference")
@@ -30,8 +30,6 @@ MULTIYEAR_MEAN = "moyenne"
 
 # "AURILLAC CEDEX", "AURILLAC CEDEX 9": a postal routing word, not part of the name.
 _CEDEX = re.compile(r"\s+CEDEX(\s+\d+)?\s*$", re.IGNORECASE)
-# "COMMUNE DE CUSY", "VILLE DE MOIRANS", "VILLE D'ANGERS": the collectivity, not the name.
-_COLLECTIVITY = re.compile(r"^\s*(COMMUNE|VILLE)\s+(DE\s+|D['’]\s*)", re.IGNORECASE)
 # Several communes in one field: "RETIERS, MARTIGNÉ-FERCHAUD, COËSMES", "TOURS ET LA RICHE",
 # "TREFFORT - VAL-REVERMONT" (a hyphen between spaces; hyphens inside names have none).
 _SEPARATORS = re.compile(r"\s*[,;/]\s*|\s+-\s+|\s+ET\s+", re.IGNORECASE)
@@ -39,7 +37,7 @@ _SEPARATORS = re.compile(r"\s*[,;/]\s*|\s+-\s+|\s+ET\s+", re.IGNORECASE)
 
 def clean_locality(text: str) -> str:
     """The locality without "CEDEX" and without a "COMMUNE DE"/"VILLE DE" prefix."""
-    return _COLLECTIVITY.sub("", _CEDEX.sub("", text.strip())).strip()
+    return without_collectivity_prefix(_CEDEX.sub("", text.strip())).strip()
 
 
 def locality_parts(text: str) -> list[str]:

@@ -413,14 +413,21 @@ def read_labels(path: Path, label: str) -> LabelFile:
     return result
 
 
-# "Ville de La Rochelle" names the commune La Rochelle: only the prefix goes, not the article.
-_COLLECTIVITE_PREFIXES = re.compile(r"^\s*(ville|commune|mairie)\s+(de\s+|d['’`]\s*)", re.IGNORECASE)
+# "Ville de La Rochelle", "COMMUNE DE CUSY", "VILLE D'ANGERS": the collectivity, not the name;
+# only the prefix goes, not the article of "La Rochelle".
+_COLLECTIVITY_PREFIX = re.compile(r"^\s*(ville|commune|mairie)\s+(de\s+|d['’`]\s*)", re.IGNORECASE)
+
+
+def without_collectivity_prefix(name: str) -> str:
+    """`name` without a "Ville de", "Commune de", "Mairie de" or "Ville d'" prefix, in any case:
+    the one rule for the FCU labels' collectivités and the arrêté's localities."""
+    return _COLLECTIVITY_PREFIX.sub("", name)
 
 
 def normalise_name(name: str) -> str:
     """The observatory's one fold (`geodata.names.fold_name`) of a collectivité's name without its
     "Ville de" / "Commune de" prefix: `Ville de Saint-Étienne` = `ST ETIENNE`."""
-    return fold_name(_COLLECTIVITE_PREFIXES.sub("", name))
+    return fold_name(without_collectivity_prefix(name))
 
 
 # Legal forms of EPCI, spelled out or abbreviated as the COG does ("CA de La Rochelle").
