@@ -42,6 +42,10 @@ def _pipelines(args: argparse.Namespace) -> int:
     return services.materialize_all(url, args.select, args.force)
 
 
+def _dagster(args: argparse.Namespace) -> int:
+    return services.dagster_command(_prepare_database(), args.arguments)
+
+
 def _serve(args: argparse.Namespace) -> int:
     url = _prepare_database()
     running = services.start_services(url, app_port=args.port, tiles_port=args.tiles_port,
@@ -102,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     pipelines.add_argument("--force", action="store_true",
                            help="reload every source, even those whose files did not change")
     pipelines.set_defaults(handler=_pipelines)
+
+    dagster = commands.add_parser("dagster", help="Dagster's command on the observatory's instance, e.g. "
+                                                  "'schedule list -m pipelines.definitions'")
+    dagster.add_argument("arguments", nargs=argparse.REMAINDER, help="the dagster command's arguments")
+    dagster.set_defaults(handler=_dagster)
 
     serve = commands.add_parser("serve", help="start the observatory, its tile endpoint and the Dagster UI")
     service_options(serve)

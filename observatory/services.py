@@ -15,7 +15,9 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from geodata import cluster, db
 from geodata.settings import PROJECT_DIR, app_url, dagster_home, oidc_provider
 
 BIN = Path(sys.executable).parent
@@ -23,12 +25,32 @@ PROGRESS_EVENTS = ("STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "ASSET_CHECK_EV
                    "RUN_SUCCESS", "RUN_FAILURE")
 
 
+
+def dagster_storage_url(database_url: str) -> str:
+    """Where Dagster stores runs and events (dagster.yaml reads `DAGSTER_PG_URL`): that variable
+    when set, else the database `<observatory database>_dagster` on the observatory's server,
+    created when missing. In the psycopg2 scheme dagster-postgres needs."""
+    if os.environ.get("DAGSTER_PG_URL"):
+        return os.environ["DAGSTER_PG_URL"]
+    parts = urlsplit(db.libpq_url(database_url))
+    url = parts._replace(path=f"{parts.path}_dagster").geturl()
+    cluster.ensure_database(url)
+    return db.sqlalchemy_url(url, driver="psycopg2")
+
+
 def dagster_env(database_url: str) -> dict[str, str]:
     home = dagster_home()
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
         shutil.copy(PROJECT_DIR / "dagster.yaml", home / "dagster.yaml")
-    return {**os.environ, "DAGSTER_HOME": str(home), "DATABASE_URL": database_url}
+    return {**os.environ, "DAGSTER_HOME": str(home), "DATABASE_URL": database_url,
+            "DAGSTER_PG_URL": dagster_storage_url(database_url)}
+
+
+def dagster_command(database_url: str, arguments: list[str]) -> int:
+    """The `dagster` command on the observatory's instance (its DAGSTER_HOME and storage)."""
+    return subprocess.run([str(BIN / "dagster"), *arguments], env=dagster_env(database_url),
+                          cwd=PROJECT_DIR).returncode
 
 
 def materialize_all(database_url: str, selection: str = "*", force: bool = False) -> int:

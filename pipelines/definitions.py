@@ -28,7 +28,9 @@ CHECK_MODULES = [reference_checks, irve_checks, heat_checks, energy_checks, pact
 # The static national tiles are built from what the others load (minutes of PostGIS work and
 # files written beside the project): outside ASSET_MODULES, which fill the test databases.
 defs = Definitions(
-    assets=load_assets_from_modules([*ASSET_MODULES, map_assets]),
+    # Each asset step records its refresh (core.source_refresh), in every job that runs it.
+    assets=[a.with_attributes(hook_defs=freshness.REFRESH_HOOKS)
+            for a in load_assets_from_modules([*ASSET_MODULES, map_assets])],
     asset_checks=[*load_asset_checks_from_modules([*CHECK_MODULES, map_checks]), *freshness.FRESHNESS_CHECKS],
     jobs=[schedules.refresh_all, irve_schedules.irve_refresh, heat_schedules.heat_refresh,
           pacte_sensors.pact_import_job, freshness.freshness_checks],

@@ -1,16 +1,18 @@
 """Each refresh's outcome recorded per source, and checks that warn when a source is late.
 
-The hooks record every asset step's success or failure in `core.source_refresh`
+A hook records every asset step's success or failure in `core.source_refresh`
 (`observatory.sources.record_refresh`): the Données page shows it. One check per catalogue
 source warns when its latest successful refresh is older than twice its cadence, or when its
 latest refresh failed; they run every hour (`freshness_hourly`), outside the refresh runs.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from dagster import (AssetCheckResult, AssetCheckSeverity, AssetKey, AssetSelection, DefaultScheduleStatus,
-                     HookContext, ScheduleDefinition, asset_check, define_asset_job, failure_hook, success_hook)
+from dagster import (AssetCheckResult, AssetCheckSeverity, AssetKey, AssetSelection, DagsterEvent,
+                     DefaultScheduleStatus, HookContext, HookDefinition, HookExecutionResult, ScheduleDefinition,
+                     asset_check, define_asset_job)
 
 from geodata.sources.fetch import SourceError
 from geodata.sources.heat.sources import FCU_ARCHIVE
@@ -51,17 +53,20 @@ def _record(context: HookContext, error: BaseException | None) -> None:
         sources.record_refresh(conn, source_key, context.op.name, error)
 
 
-@success_hook(required_resource_keys={"postgis"})
-def refresh_succeeded(context: HookContext) -> None:
-    _record(context, None)
+def _record_outcome(context: HookContext, events: Sequence[DagsterEvent]) -> HookExecutionResult:
+    if any(event.is_step_failure for event in events):
+        _record(context, context.op_exception or RuntimeError("échec sans message"))
+    elif any(event.is_step_success for event in events):
+        _record(context, None)
+    else:
+        return HookExecutionResult(hook_name=context.hook_def.name, is_skipped=True)
+    return HookExecutionResult(hook_name=context.hook_def.name, is_skipped=False)
 
 
-@failure_hook(required_resource_keys={"postgis"})
-def refresh_failed(context: HookContext) -> None:
-    _record(context, context.op_exception or RuntimeError("échec sans message"))
-
-
-REFRESH_HOOKS = {refresh_succeeded, refresh_failed}
+# One hook for success and failure rather than a @success_hook and a @failure_hook: each hook
+# writes an event to Dagster's log on every step, whether it ran or was skipped. Attached to
+# the assets (pipelines.definitions), not to the jobs, whose hooks also run on every check step.
+REFRESH_HOOKS = {HookDefinition(name="refresh_recorded", hook_fn=_record_outcome, required_resource_keys={"postgis"})}
 
 
 def _freshness_check(source_key: str, asset: str):

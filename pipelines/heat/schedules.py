@@ -1,11 +1,10 @@
 """FCU republishes opendata-fcu.zip every month: refresh the heat layer, then the indicators."""
 from dagster import AssetSelection, DefaultScheduleStatus, ScheduleDefinition, define_asset_job
 
-from pipelines.freshness import FRESHNESS, REFRESH_HOOKS
+from pipelines.freshness import FRESHNESS
 
 heat_refresh = define_asset_job(
     "heat_refresh", selection=(AssetSelection.groups("heat") | AssetSelection.keys("commune_energy")) - FRESHNESS,
-    hooks=REFRESH_HOOKS,
     description="France Chaleur Urbaine's archive, labels and potentials, then the commune indicators")
 
 # The 5th of each month: FCU's monthly archive is usually published in the first days.

@@ -5,13 +5,12 @@ import json
 from dagster import (AssetSelection, DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason,
                      define_asset_job, sensor)
 
-from pipelines.freshness import FRESHNESS, REFRESH_HOOKS
+from pipelines.freshness import FRESHNESS
 from pipelines.pacte.assets import pact_catalogue, pact_follow_up, pact_signatures
 from pipelines.pacte.resources import PacteImports
 
 pact_import_job = define_asset_job(
     "pact_import", selection=AssetSelection.assets(pact_catalogue, pact_signatures, pact_follow_up) - FRESHNESS,
-    hooks=REFRESH_HOOKS,
     description="Importe le catalogue et les listes du pacte (miroir et dossier d'import)")
 
 

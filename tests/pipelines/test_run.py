@@ -2,6 +2,7 @@
 asset name accepted by `--select`."""
 from __future__ import annotations
 
+import psycopg
 import pytest
 from dagster import AssetKey, DefaultScheduleStatus, DefaultSensorStatus
 
@@ -19,6 +20,22 @@ def test_schedules_and_import_sensor_are_running_by_default():
                          "heat_monthly": DefaultScheduleStatus.RUNNING,
                          "freshness_hourly": DefaultScheduleStatus.RUNNING}
     assert sensors == {"pact_import_folder_sensor": DefaultSensorStatus.RUNNING}
+
+
+def test_the_refresh_hook_runs_on_asset_steps_only():
+    """Each hook writes an event to Dagster's log on every step it is attached to, run or
+    skipped: one hook, on the asset steps, in every job that refreshes."""
+    from dagster._core.definitions.dependency import NodeHandle
+
+    repository = defs.get_repository_def()
+    for name in ("refresh_all", "irve_refresh", "heat_refresh", "pact_import"):
+        job = defs.resolve_job_def(name)
+        hooks = {node.name: {h.name for h in job.get_all_hooks_for_handle(NodeHandle(node.name, None))}
+                 for node in job.nodes}
+        steps_of_assets = {repository.asset_graph.get(key).assets_def.node_def.name
+                           for key in job.asset_layer.selected_asset_keys}
+        assert {n for n, h in hooks.items() if h} == steps_of_assets, name
+        assert all(h == {"refresh_recorded"} for n, h in hooks.items() if n in steps_of_assets), name
 
 
 def keys(*names: str) -> set[AssetKey]:
@@ -56,10 +73,15 @@ def test_cli_unknown_name_says_one_line_without_traceback(cli_env, capsys):
     assert "\n" not in err and "Traceback" not in err
 
 
-def test_cli_runs_one_asset_of_a_multi_asset(cli_env, reference_db, capsys):
+def test_cli_runs_one_asset_of_a_multi_asset(cli_env, reference_db, db_url, capsys):
     assert main(["pipelines", "--select", "charging_points"]) == 0
     out = capsys.readouterr().out
     for step in ("irve_source", "charging_points"):
         assert f'Finished execution of step "{step}"' in out
     assert "Asset check 'quarantine_is_small' on 'charging_point_quarantine' passed" in out
     assert 'step "commune_energy"' not in out
+    # Dagster's runs and events went to PostgreSQL, in the database beside the observatory's.
+    with psycopg.connect(f"{db_url}_dagster") as conn:
+        assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] >= 1
+        assert conn.execute("SELECT count(*) FROM event_logs WHERE dagster_event_type = 'STEP_SUCCESS'"
+                            ).fetchone()[0] >= 2
