@@ -5,7 +5,7 @@ Two kinds of callers:
   groups and invites their first members;
 - members, through a connection that `SET ROLE observatory_contributor`
   (`geodata.db.contributor_connection`): every function then calls a `core.collectif_*`
-  function of migration 0007, which checks the session, group, role, commune and measure in
+  function of migrations 0007 and 0011, which checks the session, group, role, commune and measure in
   PostgreSQL, writes and audits, or refuses with a French message (raised here as `GroupError`).
 
 Passwords are hashed with argon2id (argon2-cffi) here; the database stores the hash and, at
