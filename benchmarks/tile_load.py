@@ -5,12 +5,14 @@ Usage (needs `wrk`: `apt-get install wrk`):
     .venv/bin/python benchmarks/tile_load.py --seconds 10 --clients 50     # a short try
 
 Each server is started here on a free loopback port (nothing else is contacted) and measured
-in turn, on the same database:
+in turn, on the same database; the first one listed is the baseline of the ratios:
 - `old`: the http.server endpoint of commit 19d6498 (`git show` into a temporary file; it
   imports today's `observatory` package, so its tile SQL is today's);
-- `new`: `dashboards.tile_server` (Starlette on uvicorn), with the static national build of
-  `--archives` when one is there (see `observatory.national_tiles`); `new-2`: the same with
-  2 worker processes (`--workers 2`, one per core).
+- `before`: the Starlette/uvicorn service of commit fafb982, tile queries on its serving loop
+  (one process; also from `git show`);
+- `new`: `dashboards.tile_server`, with the static national build of `--archives` when one is
+  there (see `observatory.national_tiles`) and an empty disk cache of its own; `new-2`: the
+  same with 2 worker processes (`--workers 2`, one per core).
 
 Before the timed run each server is asked once, 8 at a time, for the "hot" tiles: zooms 7-10
 over metropolitan France and its largest cities, for two indicators (density and charging
@@ -25,7 +27,9 @@ wrk rather than a Python client: httpx's AsyncClient, tried first, topped out ne
 requests/s with 200 connections on this machine, and measured itself more than the servers.
 
 Errors are refused or broken connections, timeouts and statuses >= 400. Goal (issue 12): 200
-clients for 60 s, 0 errors, p99 <= 1 s.
+clients for 60 s, 0 errors, p99 <= 1 s. The machine's load average (1 min) when each run
+starts is printed beside its figures: wrk, the server and PostgreSQL share the cores with
+whatever else runs, and the figures move with it.
 """
 from __future__ import annotations
 
@@ -50,7 +54,9 @@ sys.path.insert(0, str(PROJECT_DIR))
 from geodata import db  # noqa: E402
 from geodata.settings import tile_archive_dir  # noqa: E402
 
-BASELINE_COMMIT = "19d6498"
+# The servers that are not today's, from git: the http.server endpoint, and the Starlette one
+# before its tile queries left the serving loop.
+COMMITS = {"old": "19d6498", "before": "fafb982"}
 HOST = "127.0.0.1"   # loopback only
 FRANCE_BBOX = (-5.2, 41.3, 9.6, 51.2)
 CITIES = {"Paris": (2.35, 48.86), "Marseille": (5.37, 43.30), "Lyon": (4.84, 45.76), "Toulouse": (1.44, 43.60),
@@ -197,10 +203,28 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def table_row(name: str, outcome: Outcome) -> tuple:
-    return (name, f"{outcome.requests:,}", sum(outcome.errors.values()),
+def table_row(name: str, load: float, outcome: Outcome, baseline: Outcome) -> tuple:
+    rate, base_rate = outcome.requests / outcome.seconds, baseline.requests / baseline.seconds
+    return (name, f"{load:.1f}", f"{outcome.requests:,}", sum(outcome.errors.values()),
             *(f"{value:,.0f}" for value in (outcome.p50_ms, outcome.p95_ms, outcome.p99_ms, outcome.max_ms)),
-            f"{outcome.requests / outcome.seconds:,.0f}", f"{outcome.bytes / outcome.seconds / 1e6:,.1f}")
+            f"{rate:,.0f}", f"{outcome.bytes / outcome.seconds / 1e6:,.1f}",
+            f"{outcome.p99_ms / baseline.p99_ms:.2f}", f"{rate / base_rate:.2f}")
+
+
+def server_command(name: str, port: int, url: str, archives: Path, scratch: Path) -> list[str]:
+    """How to start the server `name` (see the module docstring) on `port`."""
+    kind, _, workers = name.partition("-")
+    common = ["--host", HOST, "--port", str(port), "--database-url", url, "--no-warm"]
+    if kind in COMMITS:
+        script = scratch / f"tile_server_{COMMITS[kind]}.py"
+        if not script.exists():
+            script.write_bytes(subprocess.run(["git", "show", f"{COMMITS[kind]}:dashboards/tile_server.py"],
+                                              cwd=PROJECT_DIR, check=True, capture_output=True).stdout)
+        return [sys.executable, str(script), *common] + (["--archives", str(archives)] if kind == "before" else [])
+    if kind != "new":
+        raise ValueError(f"unknown server {name!r}")
+    return [sys.executable, "-m", "dashboards.tile_server", *common, "--archives", str(archives),
+            "--cache-dir", str(scratch / f"cache-{name}")] + (["--workers", workers] if workers else [])
 
 
 def main() -> None:
@@ -212,7 +236,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--cold-share", type=float, default=0.02)
     parser.add_argument("--timeout", type=float, default=30)
-    parser.add_argument("--servers", default="old,new,new-2", help="old, new, new-N (new with N processes)")
+    parser.add_argument("--servers", default="old,before,new,new-2",
+                        help="old, before, new, new-N (new with N processes); the first is the baseline")
     parser.add_argument("--seed", type=int, default=12, help="shuffles the cold tiles")
     args = parser.parse_args()
     url = db.libpq_url(args.database_url) if args.database_url else db.resolve_url()
@@ -222,32 +247,26 @@ def main() -> None:
     print(f"{args.clients} clients, {args.seconds:.0f} s each, {args.cold_share:.0%} cold requests; "
           f"{len(hot)} hot tiles, {len(cold)} cold ones; build: "
           f"{archives if (archives / 'current.json').is_file() else 'none'}", flush=True)
-    table = []
+    runs = []
     with tempfile.TemporaryDirectory() as scratch:
-        baseline = Path(scratch) / "tile_server_19d6498.py"
-        (Path(scratch) / "vendor").symlink_to(PROJECT_DIR / "dashboards" / "vendor")   # its MVT worker
-        baseline.write_bytes(subprocess.run(["git", "show", f"{BASELINE_COMMIT}:dashboards/tile_server.py"],
-                                            cwd=PROJECT_DIR, check=True, capture_output=True).stdout)
+        (Path(scratch) / "vendor").symlink_to(PROJECT_DIR / "dashboards" / "vendor")   # their MVT worker
         for index, name in enumerate(servers):
             port = free_port()
-            command = {
-                "old": [sys.executable, str(baseline), "--host", HOST, "--port", str(port),
-                        "--database-url", url, "--no-warm"],
-                "new": [sys.executable, "-m", "dashboards.tile_server", "--host", HOST, "--port", str(port),
-                        "--database-url", url, "--archives", str(archives), "--no-warm"],
-            }[name.split("-")[0]] + (["--workers", name.split("-")[1]] if name.startswith("new-") else [])
-            process = start(command, port)
+            process = start(server_command(name, port, url, archives, Path(scratch)), port)
             base = f"http://{HOST}:{port}"
             try:
                 failed = warm(base, hot, args.timeout)
+                load_average = os.getloadavg()[0]
                 outcome = load(base, hot, cold[index::len(servers)], clients=args.clients, seconds=args.seconds,
                                cold_share=args.cold_share, timeout=args.timeout, scratch=Path(scratch))
             finally:
                 stop(process)
-            table.append(table_row(name, outcome))
-            print(f"{name}: {failed} of {len(hot)} hot tiles failed while warming; errors: {outcome.errors or 0}",
-                  flush=True)
-    header = ("server", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s", "MB/s")
+            runs.append((name, load_average, outcome))
+            print(f"{name} (load average {load_average:.1f}): {failed} of {len(hot)} hot tiles failed while "
+                  f"warming; errors: {outcome.errors or 0}", flush=True)
+    table = [table_row(name, load_average, outcome, runs[0][2]) for name, load_average, outcome in runs]
+    header = ("server", "load", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s", "MB/s",
+              f"p99 / {runs[0][0]}", f"req/s / {runs[0][0]}")
     widths = [max(len(str(row[i])) for row in [header, *table]) for i in range(len(header))]
     for row in [header, ["-" * w for w in widths], *table]:
         print(" | ".join(str(value).rjust(width) for value, width in zip(row, widths)))

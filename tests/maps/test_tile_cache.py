@@ -58,3 +58,17 @@ def test_a_process_stops_writing_at_its_budget(tmp_path):
     cache.keep_only(version)   # a new version starts a new budget
     cache.put(version, "density", 10, 1, 2, b"x" * 3000)
     assert cache.get(version, "density", 10, 1, 2) == b"x" * 3000
+
+
+def test_a_tile_at_hand_answers_as_a_made_one(reference_db, tmp_path):
+    """The second request finds the tile made by the first (`ReadyTiles` answers it): same
+    status, body and headers; a conditional request still gets its 304."""
+    with running(create_app(reference_db, cache_dir=tmp_path)) as url:
+        made, at_hand = get(url + PATH), get(url + PATH)
+        revalidated = get(url + PATH, {"If-None-Match": made[1]["etag"]})
+    assert (made[0], at_hand[0], revalidated[0]) == (200, 200, 304)
+    assert made[2] == at_hand[2] and b"Lille" in gzip.decompress(at_hand[2])
+    names = ("content-type", "content-encoding", "content-length", "etag", "last-modified", "cache-control",
+             "access-control-allow-origin")
+    assert [made[1][name] for name in names] == [at_hand[1][name] for name in names]
+    assert None not in [at_hand[1][name] for name in names]
