@@ -22,8 +22,7 @@ from geodata.settings import PROJECT_DIR, app_url, dagster_home, oidc_provider
 
 BIN = Path(sys.executable).parent
 PROGRESS_EVENTS = ("STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "ASSET_CHECK_EVALUATION",
-                   "RUN_SUCCESS", "RUN_FAILURE")
-
+                   "RUN_SUCCESS", "RUN_FAILURE", "DOWNLOAD", "WARNING")
 
 
 def dagster_storage_url(database_url: str) -> str:
@@ -61,16 +60,38 @@ def materialize_all(database_url: str, selection: str = "*", force: bool = False
     process = subprocess.Popen(command, env=dagster_env(database_url), cwd=PROJECT_DIR,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     tail: list[str] = []
+    under_failure: list[str] | None = None   # what Dagster prints under a failed step
     for line in process.stdout:
         tail = (tail + [line.rstrip()])[-40:]
         event = next((e for e in PROGRESS_EVENTS if f" - {e} - " in line), None)
+        if under_failure is not None:
+            if not event:
+                under_failure.append(line.strip())
+                continue
+            print(f"           {failure_reason(under_failure)}", flush=True)
+            under_failure = None
         if event:
             message = line.split(f" - {event} - ", 1)[1].strip()
+            if event == "WARNING":  # a step's own warning: "<job> - <run id> - <step> - <text>"
+                parts = message.split(" - ", 3)
+                message = f"warning, {parts[2]}: {parts[3]}" if len(parts) == 4 else f"warning: {message}"
             print(f"  [{time.perf_counter() - started:6.1f} s] {message}", flush=True)
+            under_failure = [] if event == "STEP_FAILURE" else None
+    if under_failure is not None:
+        print(f"           {failure_reason(under_failure)}", flush=True)
     code = process.wait()
     if code:
         print("\n".join(tail), file=sys.stderr)
     return code
+
+
+def failure_reason(lines: list[str]) -> str:
+    """The error among the lines under a failed step: Dagster prints its own wrapper first
+    ('Error occurred while executing op "x"::'), then the asset's error."""
+    written = [line for line in lines if line]
+    causes = [written[i + 1] for i, line in enumerate(written[:-1])
+              if line.endswith("::") or "caused by the following exception" in line]
+    return causes[0] if causes else (written[0] if written else "(no message)")
 
 
 @dataclass

@@ -266,7 +266,8 @@ def failure_message(error: BaseException) -> str:
     from geodata.sources.fetch import SourceError
 
     if isinstance(error, SourceError):
-        what = "la source n'a pu être obtenue ou n'est pas le fichier attendu"
+        # A failed download says why in French (DownloadError.summary_fr).
+        what = getattr(error, "summary_fr", None) or "la source n'a pu être obtenue ou n'est pas le fichier attendu"
     elif isinstance(error, LoadError):
         what = "le chargement a été refusé par ses contrôles"
     else:

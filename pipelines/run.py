@@ -9,6 +9,7 @@ asset whose value (the fetched file) it reads.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from contextlib import nullcontext
 
@@ -80,6 +81,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--select", default="*", help="asset names, comma-separated ('*': all)")
     parser.add_argument("--force", action="store_true", help="reload sources even when their files did not change")
     args = parser.parse_args(argv)
+    # Download progress and retries, one line each, in the format `observatory pipelines` relays.
+    downloads = logging.StreamHandler(sys.stdout)
+    downloads.setFormatter(logging.Formatter("%(asctime)s - geodata - DOWNLOAD - %(message)s"))
+    logging.getLogger("geodata.download").addHandler(downloads)
+    logging.getLogger("geodata.download").setLevel(logging.INFO)
     try:
         return 0 if run(args.select, force=args.force).success else 1
     except UnknownAssets as error:

@@ -92,7 +92,7 @@ def _load_reference(url: str, mirror: Path) -> None:
                                      (cog.COMMUNES, cog.EPCI, cog.DEPARTEMENTS, cog.REGIONS)))
         contours = fetch(COMMUNES_2018, mirror=mirror)
         load_contours(connection, contours)
-        harmonise(connection, contours.source.vintage)
+        harmonise(connection, contours.vintage)
 
 
 @pytest.fixture(scope="session")

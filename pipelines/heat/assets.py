@@ -107,9 +107,11 @@ def heat_potential(context: AssetExecutionContext, postgis: PostGIS, sources: So
 
 @asset(group_name=GROUP, description="Chiffres nationaux des réseaux de chaleur publiés par FCU")
 def heat_national_figures(context: AssetExecutionContext, postgis: PostGIS, sources: Sources) -> MaterializeResult:
+    files = [sources.fetch(fcu.KEY_FIGURES), sources.fetch(fcu.STATS_NATIONAL)]
     with postgis.connect() as conn:
-        report = load.load_national_figures(conn, sources.fetch(fcu.KEY_FIGURES),
-                                            sources.fetch(fcu.STATS_NATIONAL))
+        if same := unchanged(context, conn, files={"fcu-national": files}):
+            return MaterializeResult(metadata=same)
+        report = load.load_national_figures(conn, *files)
     return MaterializeResult(metadata=report.as_metadata())
 
 

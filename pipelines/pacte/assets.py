@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
-from geodata.sources.fetch import sha256_of
+from geodata.sources.fetch import Fetched, NotPublished, SourceFile, sha256_of
 from geodata.sources.pacte.reader import CATALOGUE_2020, HDF_2020, PacteFileError
 from geodata.sources.pacte.store import record_refused_file
 from geodata.sources.pacte.table import read_table
@@ -23,6 +23,16 @@ GROUP = "pacte"
 HDF_DATASET = "pacte-hdf-2020"
 
 
+def _transcription(context: AssetExecutionContext, sources: Sources, source: SourceFile) -> Fetched | None:
+    """The mirror's transcription of a public page, or None without a mirror (no file is
+    published online): the import folder is then the only input, and the run says so."""
+    try:
+        return sources.fetch(source)
+    except NotPublished as error:
+        context.log.warning(f"{error}; loading the import folder only")
+        return None
+
+
 def _campaign_of(file_name: str) -> str | None:
     return next((c.code for c in CAMPAIGNS if c.code in file_name), None)
 
@@ -31,15 +41,16 @@ def _campaign_of(file_name: str) -> str | None:
        description="Campagnes et catalogue des principes et mesures du pacte (titres non vérifiés laissés vides)")
 def pact_catalogue(context: AssetExecutionContext, postgis: PostGIS, sources: Sources,
                    pacte_imports: PacteImports) -> MaterializeResult:
-    fetched = sources.fetch(CATALOGUE_2020)
+    fetched = _transcription(context, sources, CATALOGUE_2020)
     reports = []
     with postgis.connect() as conn:
         if same := unchanged(context, conn, inputs=["cog-%"], files={
-                "pacte-catalogue:municipales-2020": [fetched],
+                **({"pacte-catalogue:municipales-2020": [fetched]} if fetched else {}),
                 **{f"pacte-catalogue:{_campaign_of(p.name)}": [p] for p in pacte_imports.catalogue_files()}}):
             return MaterializeResult(metadata=same)
-        reports.append(pact.import_catalogue(conn, fetched.path, "municipales-2020",
-                                             source_url=fetched.location, vintage=CATALOGUE_2020.vintage))
+        if fetched:
+            reports.append(pact.import_catalogue(conn, fetched.path, "municipales-2020",
+                                                 source_url=fetched.location, vintage=CATALOGUE_2020.vintage))
         refused = []
         for path in pacte_imports.catalogue_files():
             try:
@@ -63,6 +74,7 @@ def pact_catalogue(context: AssetExecutionContext, postgis: PostGIS, sources: So
         "verified_titles_2020": verified,
         "files": [r.source_url or "" for r in reports],
         "files_refused": refused,
+        "transcription_2020": fetched.location if fetched else "absente (pas de miroir local)",
     })
 
 
@@ -125,17 +137,18 @@ def _import_folder(conn, pacte_imports: PacteImports, kind: str, reference, toda
        description="Signatures du pacte rapprochées des communes (liste Hauts-de-France 2020 et dossier d'import)")
 def pact_signatures(context: AssetExecutionContext, postgis: PostGIS, sources: Sources,
                     pacte_imports: PacteImports) -> MaterializeResult:
-    fetched = sources.fetch(HDF_2020)
+    fetched = _transcription(context, sources, HDF_2020)
     today = date.today()
     with postgis.connect() as conn:
         # Every list of the folder, follow-ups included: which is which takes reading them.
         if same := unchanged(context, conn, inputs=["cog-%", "pacte-catalogue:%"], files={
-                f"pacte:{HDF_DATASET}": [fetched], **{f"pacte:{p.stem}": [p] for p in pacte_imports.list_files()}}):
+                **({f"pacte:{HDF_DATASET}": [fetched]} if fetched else {}),
+                **{f"pacte:{p.stem}": [p] for p in pacte_imports.list_files()}}):
             return MaterializeResult(metadata=same)
         reference = reference_from_db(conn)
         plans = [pact.import_list(conn, fetched.path, dataset=HDF_DATASET, kind="signatures",
                                   today=today, reference=reference, source_url=fetched.location,
-                                  vintage=HDF_2020.vintage)]
+                                  vintage=HDF_2020.vintage)] if fetched else []
         folder, refused = _import_folder(conn, pacte_imports, "signatures", reference, today,
                                          context.log)
     return MaterializeResult(metadata={**_plan_metadata(plans + folder), "files_refused": refused})

@@ -4,7 +4,7 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from geodata.sources.cog import reader as cog
 from geodata.sources.cog.load import load_reference
-from geodata.sources.contours.harmonise import communes_without_boundary, harmonise
+from geodata.sources.contours.harmonise import communes_without_boundary, harmonise, published_contours_vintage
 from geodata.sources.contours.load import load_contours
 from geodata.sources.contours.reader import COMMUNES_2018
 from pipelines.incremental import unchanged
@@ -50,7 +50,7 @@ def communes(context: AssetExecutionContext, postgis: PostGIS) -> MaterializeRes
     with postgis.connect() as conn:
         if same := unchanged(context, conn, computed=["commune-boundaries"], inputs=["cog-%", "contours"]):
             return MaterializeResult(metadata=same)
-        report = harmonise(conn, COMMUNES_2018.vintage)
+        report = harmonise(conn, published_contours_vintage(conn))
         missing = communes_without_boundary(conn)
     context.log.info(f"{report.rows_loaded} communes with a geometry, {len(missing)} without")
     return MaterializeResult(metadata={

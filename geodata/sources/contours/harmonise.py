@@ -83,6 +83,15 @@ def harmonise(conn: psycopg.Connection, contours_vintage: str) -> LoadReport:
     return report
 
 
+def published_contours_vintage(conn: psycopg.Connection) -> str:
+    """The vintage of the contours published last (the mirror's copy is older than the URL's)."""
+    row = conn.execute("SELECT vintage FROM core.load_run WHERE source = 'contours' "
+                       "ORDER BY id DESC LIMIT 1").fetchone()
+    if row is None:
+        raise LookupError("no commune contours were loaded yet")
+    return row[0]
+
+
 def communes_without_boundary(conn: psycopg.Connection) -> list[tuple[str, str, str]]:
     return conn.execute("SELECT insee_code, name, reason FROM core.commune_without_boundary "
                         "ORDER BY insee_code").fetchall()

@@ -14,7 +14,7 @@ SOURCE = "contours"
 def load_contours(conn: psycopg.Connection, fetched: Fetched) -> LoadReport:
     contours = read_contours(fetched.path)
     report = LoadReport.for_fetched(SOURCE, "commune_contour", fetched, rows_read=contours.rows_read,
-                                    rejected=contours.rejected)
+                                    rows_duplicate=contours.rows_duplicate, rejected=contours.rejected)
     insert_select = f"""
         SELECT code, name, repaired, ST_Multi(ST_SetSRID(ST_GeomFromWKB(wkb), {STORAGE_SRID}))
         FROM staging"""

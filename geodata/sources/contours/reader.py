@@ -1,7 +1,11 @@
 """Reader of commune contours published as GeoJSON (gzipped or not) with `code` and `nom`.
 
 Pure: a file in, rows out, reprojected to Lambert-93 and made valid (repairs flagged), and
-the features set aside with their reason.
+the features set aside with their reason. Two layouts: france-geojson's (the mirror's 2018
+file: `code`, `nom`) and Etalab's contours administratifs (the official URL's: also
+`departement`, `region`, `epci`, `plm`, and `commune` on the municipal arrondissements of
+Paris, Lyon and Marseille, which the file holds beside their commune: counted as duplicates
+of their commune's contour, not published).
 """
 from __future__ import annotations
 
@@ -29,7 +33,8 @@ COMMUNES_2018 = SourceFile(
     # The current official vintage for real users; the mirror holds the 2018 vintage.
     url="https://etalab-datasets.geo.data.gouv.fr/contours-administratifs/2025/geojson/communes-50m.geojson.gz",
     mirror_path="boundaries/communes-2018.geojson.gz",
-    vintage="2018",
+    vintage="2025",
+    mirror_vintage="2018",
     licence="Licence Ouverte 2.0 (Etalab), from IGN ADMIN EXPRESS COG",
 )
 
@@ -43,6 +48,7 @@ class Contours:
     rows: list[tuple[str, str | None, bool, bytes]] = field(default_factory=list)  # code, name, repaired, WKB
     rejected: list[Rejected] = field(default_factory=list)
     rows_read: int = 0
+    rows_duplicate: int = 0  # municipal arrondissements, inside their commune's contour
 
 
 def _gdal_path(path: Path) -> str:
@@ -145,11 +151,15 @@ def _add_batch(contours: Contours, batch: pa.RecordBatch, wkbs: np.ndarray, to_s
                seen: set[str]) -> None:
     codes = pc.utf8_trim_whitespace(batch.column("code").cast(pa.string())).to_pylist()
     names = batch.column("nom").to_pylist()
+    parents = (batch.column("commune").to_pylist() if "commune" in batch.schema.names
+               else [None] * len(codes))
     kept: list[int] = []
-    for index, (code, name, wkb) in enumerate(zip(codes, names, wkbs)):
+    for index, (code, name, wkb, parent) in enumerate(zip(codes, names, wkbs, parents)):
         contours.rows_read += 1
         payload = {"code": code, "nom": name}
-        if wkb is None:
+        if parent:
+            contours.rows_duplicate += 1
+        elif wkb is None:
             contours.rejected.append(Rejected(str(code), "missing_geometry", "feature without geometry", payload))
         elif code is None or not INSEE_CODE_PATTERN.match(code):
             contours.rejected.append(Rejected(str(code), "malformed_insee_code",

@@ -154,6 +154,7 @@ def load_potential(conn: psycopg.Connection, potential: Fetched, summary: Fetche
 def load_national_figures(conn: psycopg.Connection, key_figures: Fetched, national: Fetched) -> LoadReport:
     rows = reader.read_national_figures(key_figures.path, national.path)
     report = LoadReport.for_fetched("fcu-national", "heat_national_figure", national, rows_read=len(rows))
+    report.source_hash = f"{key_figures.sha256[:16]} {national.sha256[:16]}"  # both files it reads
     publish(conn, report, staging_columns=[
         ("key", "varchar(48)"), ("label", "text"), ("value", "float8"), ("unit", "varchar(16)"),
         ("published_as", "text"), ("source", "text")], rows=rows)

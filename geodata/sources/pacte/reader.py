@@ -31,6 +31,7 @@ CATALOGUE_2020 = SourceFile(
     mirror_path="pacte/measures-2020.csv",
     vintage="2020",
     licence="transcription de pages publiques (sources par ligne)",
+    published_file=False,
 )
 HDF_2020 = SourceFile(
     name="pacte-hdf-2020",
@@ -38,6 +39,7 @@ HDF_2020 = SourceFile(
     mirror_path="pacte/hdf-2020-after-second-round.csv",
     vintage="2020-07-01",
     licence="transcription d'une page publique",
+    published_file=False,
 )
 # Councils per commitment level as the source page states them, and the levels whose list it
 # gives in full (the minority list is truncated: 27 of 37 communes named).
