@@ -23,3 +23,13 @@ def on_ellipsoid(geometry_sql: str) -> str:
     """SQL for a stored (Lambert-93) geometry as a geography on the WGS84 ellipsoid, which
     ST_Area, ST_Length, ST_Distance and ST_DWithin measure in true square metres and metres."""
     return f"ST_Transform({geometry_sql}, {DISPLAY_SRID})::geography"
+
+
+# The official projection of each overseas département: RGAF09 / UTM 20N (Guadeloupe, Martinique),
+# RGFG95 / UTM 22N (Guyane), RGR92 / UTM 40S (La Réunion), RGM04 / UTM 38S (Mayotte); elsewhere
+# Lambert-93. Drawings use it (north up, to scale: Lambert-93 turns La Réunion by 38°).
+OFFICIAL_SRID = {"971": 5490, "972": 5490, "973": 2972, "974": 2975, "976": 4471}
+
+
+def official_srid(insee_code: str) -> int:
+    return OFFICIAL_SRID.get(insee_code[:3], STORAGE_SRID)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
+from geodata.conventions import official_srid
 from geodata.sources.pacte.campaigns import CAMPAIGN_BY_CODE
 from geodata.sources.pacte.reader import COMMITMENT_LABELS
 from observatory import energy, pact
@@ -36,7 +37,8 @@ _CONTOUR_SVG = sa.text(f"""
 SELECT ST_AsSVG(ST_SimplifyPreserveTopology(geom, {SVG_TOLERANCE_M}), 0, 0) AS path,
        ST_XMin(geom) AS xmin, ST_YMax(geom) AS ymax,
        ST_XMax(geom) - ST_XMin(geom) AS width, ST_YMax(geom) - ST_YMin(geom) AS height
-FROM observatory.commune WHERE insee_code = :code AND geom IS NOT NULL
+FROM (SELECT ST_Transform(geom, :srid) AS geom FROM observatory.commune
+      WHERE insee_code = :code AND geom IS NOT NULL) AS official
 """)
 
 CSS = """
@@ -61,8 +63,9 @@ footer { margin-top: 5mm; font-size: 7.5pt; color: #555; border-top: 1px solid #
 
 
 def contour_svg(conn: sa.Connection, insee_code: str) -> str | None:
-    """The commune's contour in Lambert-93 as an inline SVG (ST_AsSVG flips y for SVG)."""
-    row = conn.execute(_CONTOUR_SVG, {"code": insee_code}).mappings().first()
+    """The commune's contour in its territory's official projection (Lambert-93 in the mainland)
+    as an inline SVG (ST_AsSVG flips y for SVG)."""
+    row = conn.execute(_CONTOUR_SVG, {"code": insee_code, "srid": official_srid(insee_code)}).mappings().first()
     if row is None or not row["path"]:
         return None
     margin = 0.03 * max(row["width"], row["height"])

@@ -20,7 +20,8 @@ def test_comparison_reopens_from_its_link(app_env):
     assert compared(at) == ["Lille (59)", "Roubaix (59)", "Tourcoing (59)"]
     territory = at.dataframe[0].value.set_index("Indicateur")
     assert territory.loc["Population municipale (hab.)", "Lille (59)"] == f"238{NNBSP}246"
-    assert territory.loc["Densité de population (hab./km²)", "Roubaix (59)"] == f"7{NNBSP}445,3"
+    # 98,286 inhabitants on 13.155 km² (geodesic; pyproj's Geod on the mirror's contour agrees)
+    assert territory.loc["Densité de population (hab./km²)", "Roubaix (59)"] == f"7{NNBSP}471,6"
     pact = at.dataframe[1].value.set_index("Indicateur")
     assert pact.loc["Mesures du pacte engagées (mesures)", "Lille (59)"] == "non renseigné"
     chart = json.loads(at.get("vega_lite_chart")[0].proto.spec)
@@ -66,7 +67,7 @@ def test_ranking_states_rank_percentile_rule_and_table(app_env):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Rang"] == "5 sur 95"
     assert metrics["Centile"] == f"95,8{NNBSP}%"   # 91 of the 95 communes equalled or beaten
-    assert metrics["Valeur (hab./km²)"] == f"6{NNBSP}807,0"
+    assert metrics["Valeur (hab./km²)"] == f"6{NNBSP}830,1"   # on the geodesic area, 34.88 km²
     assert any("Métropole Européenne de Lille (Siren 200093201)" in i.value for i in at.info)
     table = at.dataframe[0].value
     assert len(table) == 95

@@ -2,6 +2,8 @@
 import re
 from datetime import date
 
+import pytest
+
 from observatory import sheet
 
 
@@ -36,3 +38,22 @@ def test_sheet_of_an_unknown_code_is_none(reference_db, conn):
 def test_sheet_escapes_names(reference_db, conn):
     html = sheet.render_sheet(conn, "49126")   # Orée d'Anjou: an apostrophe
     assert "<h1>Orée d&#x27;Anjou</h1>" in html
+
+
+def test_overseas_contour_is_drawn_north_up_and_to_scale(reference_db, conn):
+    """Saint-Denis (La Réunion) in RGR92 / UTM 40S: in Lambert-93 it was turned by 38° and 1.87
+    times too large. The drawing's extent matches the commune's true extent on the ellipsoid."""
+    import sqlalchemy as sa
+    from pyproj import Geod
+
+    svg = sheet.contour_svg(conn, "97411")
+    box_width, box_height = map(float, re.search(r'viewBox="\S+ \S+ (\d+) (\d+)"', svg).group(1, 2))
+    margin = 0.03 * max(box_width, box_height) / 1.06
+    west, east, south, north = conn.execute(sa.text(
+        "SELECT ST_XMin(geom_wgs84), ST_XMax(geom_wgs84), ST_YMin(geom_wgs84), ST_YMax(geom_wgs84) "
+        "FROM observatory.commune WHERE insee_code = '97411'")).one()
+    geod = Geod(ellps="WGS84")
+    true_width = geod.inv(west, (south + north) / 2, east, (south + north) / 2)[2]
+    true_height = geod.inv((west + east) / 2, south, (west + east) / 2, north)[2]
+    assert box_width - 2 * margin == pytest.approx(true_width, rel=0.02)
+    assert box_height - 2 * margin == pytest.approx(true_height, rel=0.02)
