@@ -81,12 +81,12 @@ def _accept(token: str) -> None:
             st.session_state[TOKEN] = member.token
             del st.query_params["invitation"]
             st.rerun()
-    if provider_configured():
+    if _provider_configured():
         st.caption("ou acceptez l'invitation avec votre fournisseur d'identité, s'il atteste la même adresse :")
         _provider_sign_in()
 
 
-def provider_configured() -> bool:
+def _provider_configured() -> bool:
     """Whether the deployment configured an OpenID Connect provider (`[auth]` of Streamlit's
     secrets, see docs/collectifs.md); without one, members sign in with a password only."""
     return st.secrets.load_if_toml_exists() and "server_metadata_url" in st.secrets.get("auth", {})
@@ -111,6 +111,7 @@ def _provider_sign_in() -> None:
             refused = st.session_state[PROVIDER_REFUSAL] = ((claims.get("iss"), claims.get("sub")), str(error))
         else:
             st.session_state[TOKEN] = member.token
+            st.query_params.pop("invitation", None)  # accepted, or not needed
             st.rerun()
     st.error(refused[1])
     if st.button("Se déconnecter du fournisseur d'identité", key="provider-logout"):
@@ -119,7 +120,7 @@ def _provider_sign_in() -> None:
 
 def _sign_in() -> None:
     st.subheader("Connexion")
-    if provider_configured():
+    if _provider_configured():
         _provider_sign_in()
         st.caption("ou avec votre adresse et votre mot de passe :")
     with st.form("sign-in"):

@@ -129,8 +129,11 @@ def test_an_unknown_identity_is_refused_and_an_invited_address_gets_in(browser, 
     page.screenshot(path=SCREENSHOTS / "collectifs-provider-2-connectee.png")
     started = time.perf_counter()
     page.get_by_role("button", name="Se déconnecter").click()
+    page.get_by_role("button", name="End session").click()  # the provider's own confirmation
+    page.wait_for_url(f"{provider_app}/**")  # back to the observatory, signed out of both
+    page.goto(f"{provider_app}/collectifs")
     page.get_by_role("button", name="Se connecter avec le fournisseur d'identité").wait_for()
-    timings["déconnexion (observatoire et fournisseur)"] = time.perf_counter() - started
+    timings["déconnexion (observatoire, puis fin de session chez le fournisseur)"] = time.perf_counter() - started
     context.close()
 
     with psycopg.connect(groups_removed_after) as conn:
