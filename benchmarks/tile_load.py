@@ -17,11 +17,15 @@ in turn, on the same database; the first one listed is the baseline of the ratio
 Before the timed run each server is asked once, 8 at a time, for the "hot" tiles: zooms 7-10
 over metropolitan France and its largest cities, for two indicators (density and charging
 points). Then wrk holds `--clients` connections (2 threads), each asking for tiles back to back
-for `--seconds`: a share `--cold-share` of requests is a tile no one asked before (zooms 10-11
+for `--seconds`: a share `--cold-share` of requests is a tile no one asked before (zooms 10-12
 anywhere in metropolitan France, for an indicator not warmed: the database makes it), the rest
 a random hot tile. The cold tiles of the servers are disjoint slices of one shuffled list,
-so none finds another's in PostgreSQL's cache. Every request has `--timeout` seconds; wrk
-stops by itself after `--seconds` (and is killed if it did not, a little later).
+so none finds another's in PostgreSQL's cache; the `cold` column counts those wrk sent (when a
+slice runs out, wrk asks hot tiles only: zooms 10-11 alone ran out after about 30 s). Meanwhile
+a probe asks a cold tile of its own every `--probe-interval` seconds, one at a time, and times
+each (`probe` columns: what a visitor panning to a new place waits while the others load the
+server). Every request has `--timeout` seconds; wrk stops by itself after `--seconds` (and is
+killed if it did not, a little later).
 
 wrk rather than a Python client: httpx's AsyncClient, tried first, topped out near 100
 requests/s with 200 connections on this machine, and measured itself more than the servers.
@@ -42,6 +46,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -84,7 +89,7 @@ def hot_paths() -> list[str]:
 
 
 def cold_paths(seed: int) -> list[str]:
-    places = tiles_in(10, *FRANCE_BBOX) + tiles_in(11, *FRANCE_BBOX)
+    places = tiles_in(10, *FRANCE_BBOX) + tiles_in(11, *FRANCE_BBOX) + tiles_in(12, *FRANCE_BBOX)
     random.Random(seed).shuffle(places)
     return [f"/communes/{COLD_INDICATOR}/{z}/{x}/{y}.pbf" for z, x, y in places]
 
@@ -119,10 +124,13 @@ function request()
   return wrk.format("GET", path, {["Accept-Encoding"] = "gzip"})
 end
 function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("RESULT %d %d %d %d %d %d %d %d %d %d %d %d\n", summary.duration, summary.requests,
+  local e, sent = summary.errors, 0
+  for _, thread in ipairs(threads) do
+    sent = sent + (thread:get("next_cold") - thread:get("id") - 1) / thread:get("step")
+  end
+  io.write(string.format("RESULT %d %d %d %d %d %d %d %d %d %d %d %d %d\n", summary.duration, summary.requests,
     summary.bytes, e.connect, e.read, e.write, e.status, e.timeout, latency:percentile(50),
-    latency:percentile(95), latency:percentile(99), latency.max))
+    latency:percentile(95), latency:percentile(99), latency.max, sent))
 end
 """
 
@@ -137,20 +145,56 @@ class Outcome:
     p95_ms: float
     p99_ms: float
     max_ms: float
+    cold_sent: int
+
+
+def ask(url: str, timeout: float) -> bool:
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            response.read()
+            return response.status == 200
+    except OSError:
+        return False
 
 
 def warm(base: str, paths: list[str], timeout: float) -> int:
     """Ask every path once, 8 at a time; the number of failures."""
-    def ask(path: str) -> bool:
-        request = urllib.request.Request(base + path, headers={"Accept-Encoding": "gzip"})
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                response.read()
-                return response.status == 200
-        except OSError:
-            return False
     with ThreadPoolExecutor(8) as pool:
-        return sum(not ok for ok in pool.map(ask, paths))
+        return sum(not ok for ok in pool.map(lambda path: ask(base + path, timeout), paths))
+
+
+class ColdProbe:
+    """While wrk runs, a never-asked tile every `interval` seconds, one at a time, each timed
+    on its own (wrk's percentiles mix the cold tiles with the warm ones). Its tiles are not
+    wrk's."""
+
+    def __init__(self, base: str, paths: list[str], interval: float, timeout: float):
+        self.base, self.paths, self.interval, self.timeout = base, paths, interval, timeout
+        self.latencies_ms: list[float] = []
+        self.errors = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> ColdProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        for path in self.paths:
+            if self._stop.wait(self.interval):
+                return
+            started = time.perf_counter()
+            self.errors += not ask(self.base + path, self.timeout)
+            self.latencies_ms.append((time.perf_counter() - started) * 1000)
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else float("nan")
 
 
 def load(base: str, hot: list[str], cold: list[str], *, clients: int, seconds: float, cold_share: float,
@@ -165,10 +209,11 @@ def load(base: str, hot: list[str], cold: list[str], *, clients: int, seconds: f
     # Bounded: wrk stops after `seconds`; this kills it if it did not.
     finished = subprocess.run(command, capture_output=True, text=True, timeout=seconds + timeout + 30, check=True)
     line = next(line for line in finished.stdout.splitlines() if line.startswith("RESULT "))
-    duration, requests, size, connect, read, write, status, timeouts, p50, p95, p99, top = map(int, line.split()[1:])
+    duration, requests, size, connect, read, write, status, timeouts, p50, p95, p99, top, cold_sent = (
+        map(int, line.split()[1:]))
     errors = {"connect": connect, "read": read, "write": write, "HTTP >= 400": status, "timeout": timeouts}
     return Outcome(duration / 1e6, requests, size, {k: v for k, v in errors.items() if v},
-                   p50 / 1000, p95 / 1000, p99 / 1000, top / 1000)
+                   p50 / 1000, p95 / 1000, p99 / 1000, top / 1000, cold_sent)
 
 
 def free_port() -> int:
@@ -203,11 +248,13 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def table_row(name: str, load: float, outcome: Outcome, baseline: Outcome) -> tuple:
+def table_row(name: str, load: float, outcome: Outcome, probe: ColdProbe, baseline: Outcome) -> tuple:
     rate, base_rate = outcome.requests / outcome.seconds, baseline.requests / baseline.seconds
-    return (name, f"{load:.1f}", f"{outcome.requests:,}", sum(outcome.errors.values()),
+    return (name, f"{load:.1f}", f"{outcome.requests:,}", f"{outcome.cold_sent:,}",
+            sum(outcome.errors.values()) + probe.errors,
             *(f"{value:,.0f}" for value in (outcome.p50_ms, outcome.p95_ms, outcome.p99_ms, outcome.max_ms)),
             f"{rate:,.0f}", f"{outcome.bytes / outcome.seconds / 1e6:,.1f}",
+            *(f"{probe.percentile(share):,.0f}" for share in (0.5, 0.95, 1)),
             f"{outcome.p99_ms / baseline.p99_ms:.2f}", f"{rate / base_rate:.2f}")
 
 
@@ -239,10 +286,13 @@ def main() -> None:
     parser.add_argument("--servers", default="old,before,new,new-2",
                         help="old, before, new, new-N (new with N processes); the first is the baseline")
     parser.add_argument("--seed", type=int, default=12, help="shuffles the cold tiles")
+    parser.add_argument("--probe-interval", type=float, default=0.2,
+                        help="seconds between the cold probe's requests (see ColdProbe)")
     args = parser.parse_args()
     url = db.libpq_url(args.database_url) if args.database_url else db.resolve_url()
     archives = args.archives or tile_archive_dir()
     hot, cold = hot_paths(), cold_paths(args.seed)
+    cold, probed = cold[:len(cold) * 9 // 10], cold[len(cold) * 9 // 10:]
     servers = [name.strip() for name in args.servers.split(",") if name.strip()]
     print(f"{args.clients} clients, {args.seconds:.0f} s each, {args.cold_share:.0%} cold requests; "
           f"{len(hot)} hot tiles, {len(cold)} cold ones; build: "
@@ -257,16 +307,18 @@ def main() -> None:
             try:
                 failed = warm(base, hot, args.timeout)
                 load_average = os.getloadavg()[0]
-                outcome = load(base, hot, cold[index::len(servers)], clients=args.clients, seconds=args.seconds,
-                               cold_share=args.cold_share, timeout=args.timeout, scratch=Path(scratch))
+                with ColdProbe(base, probed[index::len(servers)], args.probe_interval, args.timeout) as probe:
+                    outcome = load(base, hot, cold[index::len(servers)], clients=args.clients,
+                                   seconds=args.seconds, cold_share=args.cold_share, timeout=args.timeout,
+                                   scratch=Path(scratch))
             finally:
                 stop(process)
-            runs.append((name, load_average, outcome))
+            runs.append((name, load_average, outcome, probe))
             print(f"{name} (load average {load_average:.1f}): {failed} of {len(hot)} hot tiles failed while "
-                  f"warming; errors: {outcome.errors or 0}", flush=True)
-    table = [table_row(name, load_average, outcome, runs[0][2]) for name, load_average, outcome in runs]
-    header = ("server", "load", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s", "MB/s",
-              f"p99 / {runs[0][0]}", f"req/s / {runs[0][0]}")
+                  f"warming; errors: {outcome.errors or 0}, probe: {probe.errors}", flush=True)
+    table = [table_row(name, load_average, outcome, probe, runs[0][2]) for name, load_average, outcome, probe in runs]
+    header = ("server", "load", "requests", "cold", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms", "req/s",
+              "MB/s", "probe p50", "probe p95", "probe max", f"p99 / {runs[0][0]}", f"req/s / {runs[0][0]}")
     widths = [max(len(str(row[i])) for row in [header, *table]) for i in range(len(header))]
     for row in [header, ["-" * w for w in widths], *table]:
         print(" | ".join(str(value).rjust(width) for value, width in zip(row, widths)))

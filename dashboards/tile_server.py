@@ -199,6 +199,7 @@ class DiskCache:
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="tile-disk-cache")
         self._slots = threading.BoundedSemaphore(self.MAX_WAITING_WRITES)
         self._folders: set[Path] = set()
+        self._failed = False
 
     def folder(self, version: DataVersion) -> Path:
         return self.root / f"{version.load_id}-{version.code}-{version.loaded_at.timestamp():.6f}"
@@ -224,9 +225,12 @@ class DiskCache:
             temporary.write_bytes(body)
             os.replace(temporary, path)
         except OSError as error:     # a full or read-only disk: the tile is still served
-            log.warning("disk cache not written: %s", error)
+            if not self._failed:
+                log.warning("disk cache not written (said once per data version): %s", error)
+            self._failed = True
             self._folders.discard(path.parent)    # perhaps removed by another process
-            temporary.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                temporary.unlink()
             return
         self.written += len(body) + 4096
 
@@ -243,7 +247,7 @@ class DiskCache:
 
     def keep_only(self, version: DataVersion) -> None:
         """Remove this database's folders of other versions (call it on the writing thread)."""
-        self.written = 0
+        self.written, self._failed = 0, False
         self._folders.clear()
         current = self.folder(version)
         for folder in self.root.glob("*") if self.root.is_dir() else ():

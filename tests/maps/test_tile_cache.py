@@ -72,3 +72,14 @@ def test_a_tile_at_hand_answers_as_a_made_one(reference_db, tmp_path):
              "access-control-allow-origin")
     assert [made[1][name] for name in names] == [at_hand[1][name] for name in names]
     assert None not in [at_hand[1][name] for name in names]
+
+
+def test_a_cache_that_cannot_be_written_only_loses_its_copies(tmp_path, caplog):
+    version = DataVersion(1, datetime(2026, 12, 2, tzinfo=timezone.utc))
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    cache = DiskCache(blocked, "postgresql://observatory@127.0.0.1:5432/one")
+    for y in range(3):
+        cache.put(version, "density", 10, 1, y, b"x")
+    assert cache.get(version, "density", 10, 1, 0) is None
+    assert [record.levelname for record in caplog.records if "disk cache" in record.getMessage()] == ["WARNING"]
