@@ -49,6 +49,15 @@ def make_reader_engine(url: str | None = None) -> sa.Engine:
 
 
 @contextmanager
+def reader_connection(url: str | None = None) -> Iterator[psycopg.Connection]:
+    """A psycopg connection that can only SELECT the public `observatory` views."""
+    with psycopg.connect(libpq_url(url or resolve_url())) as connection:
+        connection.execute(f"SET ROLE {READER_ROLE}")
+        connection.commit()
+        yield connection
+
+
+@contextmanager
 def contributor_connection(url: str | None = None) -> Iterator[psycopg.Connection]:
     """A connection that can only call the Espace des collectifs' functions (`core.collectif_*`),
     which check the signed-in member's rights; committed when the block ends without error."""

@@ -374,7 +374,8 @@ def group_scope(member: Session, choices: dict[int, Candidate]) -> Callable[[pac
 def plan_upload(conn: psycopg.Connection, path: Path, member: Session, *, today: date,
                 choices: dict[int, Candidate] | None = None, reference: Reference | None = None) -> ImportPlan:
     """The review of an uploaded list, as the folder import makes it, within the group's
-    communes and campaign; writes nothing (read-only transaction)."""
+    communes and campaign; writes nothing (read-only transaction). The page calls it on a
+    reader-role connection (`geodata.db.reader_connection`): it reads public views only."""
     conn.execute("SET TRANSACTION READ ONLY")
     try:
         table = read_table(path)

@@ -230,7 +230,7 @@ def _plan(member: groups.Session, name: str, data: bytes, choices: dict):
         path = folder / Path(name).name
         path.write_bytes(data)
         try:
-            with psycopg.connect(db.resolve_url()) as conn:
+            with db.reader_connection() as conn:  # the review only reads public views
                 plans[key] = groups.plan_upload(conn, path, member, today=date.today(), reference=_reference(),
                                                 choices={int(n): groups.candidate_of(c) for n, c in choices.items()})
         finally:

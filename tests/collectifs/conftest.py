@@ -3,6 +3,7 @@ committed once, two groups (A follows Lille and Villeneuve-d'Ascq, B follows Rou
 référent signed in for each."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -12,7 +13,9 @@ import pytest
 
 from geodata import db
 from geodata.sources.pacte.reader import CATALOGUE_2020, HDF_2020
+from geodata.sources.pacte.store import ImportPlan
 from observatory import groups, pact
+from observatory.reconciliation import Reference, reference_from_db
 from tests.pacte.conftest import remove_committed_pact
 
 TODAY = date(2026, 11, 23)
@@ -33,6 +36,19 @@ def join(url: str, group: str, email: str, role: str) -> groups.Session:
         token, _ = groups.invite(conn, group, email, role)
     with db.contributor_connection(url) as conn:
         return groups.accept_invitation(conn, token, PASSWORD)
+
+
+@functools.cache
+def _reference(url: str) -> Reference:
+    with psycopg.connect(url) as conn:
+        return reference_from_db(conn)
+
+
+def review(url: str, path: Path, session: groups.Session, **options) -> ImportPlan:
+    """An upload's review as the page makes it: on a reader-role connection, with the communes'
+    reference the page caches (read with the app's login)."""
+    with db.reader_connection(url) as conn:
+        return groups.plan_upload(conn, path, session, today=TODAY, reference=_reference(url), **options)
 
 
 def remove_groups(url: str) -> None:

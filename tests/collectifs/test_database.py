@@ -11,7 +11,7 @@ import pytest
 
 from geodata import db
 from observatory import groups
-from tests.collectifs.conftest import PASSWORD, join
+from tests.collectifs.conftest import PASSWORD, join, review
 
 LILLE, VILLENEUVE, ROUBAIX = "59350", "59009", "59512"
 TABLES = ("collectif", "collectif_commune", "member", "invitation", "member_session", "login_failure",
@@ -56,8 +56,8 @@ def test_a_member_of_group_a_cannot_publish_a_list_for_a_commune_of_group_b(two_
     listing = tmp_path / "liste.csv"
     listing.write_text("commune;code insee;campagne;engagement du conseil\nLille;59350;2020;unanime\n",
                        encoding="utf-8")
+    plan = review(two_groups.url, listing, two_groups.a)
     with psycopg.connect(two_groups.url) as conn:
-        plan = groups.plan_upload(conn, listing, two_groups.a, today=date(2026, 11, 23))
         runs = conn.execute("SELECT count(*) FROM core.pact_import_run").fetchone()
     signature = plan.signatures[0]
     roubaix = dataclasses.replace(plan, signatures=[dataclasses.replace(signature, insee_code=ROUBAIX)])

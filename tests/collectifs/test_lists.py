@@ -3,7 +3,6 @@ and the database's refusal of a plan that leaves them."""
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -12,16 +11,13 @@ from geodata import db
 from geodata.sources.pacte.reader import HDF_2020
 from geodata.sources.pacte.store import SignatureRecord
 from observatory import groups
-from tests.collectifs.conftest import TODAY
+from tests.collectifs.conftest import review
 
 
-def plan(url: str, path: Path, session: groups.Session, **options):
-    with psycopg.connect(url) as conn:
-        return groups.plan_upload(conn, path, session, today=TODAY, **options)
 
 
 def test_the_real_hdf_list_is_reviewed_and_published_within_the_group(two_groups, mirror):
-    reviewed = plan(two_groups.url, mirror / HDF_2020.mirror_path, two_groups.a)
+    reviewed = review(two_groups.url, mirror / HDF_2020.mirror_path, two_groups.a)
     assert reviewed.dataset == f"collectif-{two_groups.a.collectif_id}-signatures"
     # Read = loaded + quarantined + duplicates (Hellemmes and Lomme are Lille).
     loaded = {s.insee_code: s for s in reviewed.signatures}
@@ -51,7 +47,7 @@ def test_the_real_hdf_list_is_reviewed_and_published_within_the_group(two_groups
 
 
 def test_a_plan_naming_a_commune_of_another_group_is_refused_whole(two_groups, mirror):
-    reviewed = plan(two_groups.url, mirror / HDF_2020.mirror_path, two_groups.a)
+    reviewed = review(two_groups.url, mirror / HDF_2020.mirror_path, two_groups.a)
     forged = dataclasses.replace(reviewed, signatures=[
         *reviewed.signatures, SignatureRecord(**{**dataclasses.asdict(reviewed.signatures[0]),
                                                  "insee_code": "59512"})])
@@ -72,13 +68,13 @@ def test_ambiguous_rows_are_resolved_by_picking_a_candidate_and_formulas_are_set
     listing.write_text("commune;code insee;campagne;engagement du conseil;mesures\n"
                        "Lomme;59009;2020;unanime;1,3\n"
                        "Lille;;2020;unanime;=HYPERLINK(\"http://x\")\n", encoding="utf-8")
-    first = plan(two_groups.url, listing, two_groups.a)
+    first = review(two_groups.url, listing, two_groups.a)
     ambiguous = next(r for r in first.review if r.status == "ambiguous")
     assert [r.reason for r in first.review if r.status == "quarantined"] == [groups.FORMULA_IN_CELL]
     candidates = {c["insee_code"]: c for c in ambiguous.candidates}
     assert {"59009", "59350"} <= set(candidates)
     chosen = groups.candidate_of(candidates["59350"])
-    second = plan(two_groups.url, listing, two_groups.a, choices={ambiguous.row_number: chosen})
+    second = review(two_groups.url, listing, two_groups.a, choices={ambiguous.row_number: chosen})
     assert [(s.insee_code, s.match_method, s.measures) for s in second.signatures] == \
         [("59350", groups.MEMBER_CHOICE, ["1", "3"])]
 
@@ -108,7 +104,7 @@ def test_a_follow_up_workbook_is_published_and_combines_with_the_groups_entries(
          "", ""],
         ["Roubaix", "", "59", "2020", "14", "en cours", "2026-05-01", "", "", ""],
     ])
-    reviewed = plan(two_groups.url, workbook, two_groups.a)
+    reviewed = review(two_groups.url, workbook, two_groups.a)
     assert reviewed.kind == "follow_up"
     assert reviewed.dataset.startswith(f"collectif-{two_groups.a.collectif_id}-suivi-")
     assert [(f.insee_code, f.measure_number, f.status) for f in reviewed.follow_ups] == [

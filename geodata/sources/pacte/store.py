@@ -68,10 +68,13 @@ def load_catalogue(conn: psycopg.Connection, campaign: Campaign, entries: Sequen
     return report
 
 
+# The two reads of a list's review go through public views: the Espace des collectifs reviews an
+# upload on a reader-role connection (`geodata.db.reader_connection`).
+
 def catalogue_numbers(conn: psycopg.Connection) -> dict[str, set[str]]:
     numbers: dict[str, set[str]] = {}
     for campaign_code, number in conn.execute(
-            "SELECT campaign_code, number FROM core.pact_measure").fetchall():
+            "SELECT campaign_code, measure_number FROM observatory.pact_measure").fetchall():
         numbers.setdefault(campaign_code, set()).add(number)
     return numbers
 
@@ -81,7 +84,7 @@ def other_datasets_levels(conn: psycopg.Connection, dataset: str) -> dict[tuple[
     return {(campaign, insee): (level, other) for campaign, insee, level, other in conn.execute(
         """SELECT DISTINCT ON (campaign_code, insee_code) campaign_code, insee_code,
                   council_commitment, dataset
-           FROM core.pact_signature WHERE dataset <> %s AND council_commitment IS NOT NULL
+           FROM observatory.pact_signature WHERE dataset <> %s AND council_commitment IS NOT NULL
            ORDER BY campaign_code, insee_code, dataset""", (dataset,)).fetchall()}
 
 
