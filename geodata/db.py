@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 import psycopg
 import sqlalchemy as sa
@@ -49,19 +49,19 @@ def make_reader_engine(url: str | None = None) -> sa.Engine:
 
 
 @contextmanager
-def reader_connection(url: str | None = None) -> Iterator[psycopg.Connection]:
-    """A psycopg connection that can only SELECT the public `observatory` views."""
+def _connection_as(role: str, url: str | None) -> Iterator[psycopg.Connection]:
     with psycopg.connect(libpq_url(url or resolve_url())) as connection:
-        connection.execute(f"SET ROLE {READER_ROLE}")
-        connection.commit()
-        yield connection
-
-
-@contextmanager
-def contributor_connection(url: str | None = None) -> Iterator[psycopg.Connection]:
-    """A connection that can only call the Espace des collectifs' functions (`core.collectif_*`),
-    which check the signed-in member's rights; committed when the block ends without error."""
-    with psycopg.connect(libpq_url(url or resolve_url())) as connection:
-        connection.execute(f"SET ROLE {CONTRIBUTOR_ROLE}")
+        connection.execute(f"SET ROLE {role}")
         connection.commit()  # the role stays for the session; callers start from no transaction
         yield connection
+
+
+def reader_connection(url: str | None = None) -> AbstractContextManager[psycopg.Connection]:
+    """A psycopg connection that can only SELECT the public `observatory` views."""
+    return _connection_as(READER_ROLE, url)
+
+
+def contributor_connection(url: str | None = None) -> AbstractContextManager[psycopg.Connection]:
+    """A connection that can only call the Espace des collectifs' functions (`core.collectif_*`),
+    which check the signed-in member's rights; committed when the block ends without error."""
+    return _connection_as(CONTRIBUTOR_ROLE, url)
