@@ -31,17 +31,24 @@ are; our tiles are styled per indicator (classes, colours, French number text) a
 static, which is our code either way.
 
 Where the time goes under load (200 connections, 2 cores shared with the client, PostgreSQL
-and others' work): a tile query costs PostGIS about 1 ms on average (4-10 ms in dense places),
-and serving a ready tile costs this process about 0.1 ms; a request that needs a query waits
-for everything else. When tile queries ran on the serving loop, each of their steps (take a
-connection, send, read, give the connection back) waited for a full turn of a loop busy with
-200 connections (20-100 ms under load); held that long, 16 connections ran out and a cold tile
-waited 1 s at the median for one. They now run on a thread of their own with its own event
-loop (`QueryThread`, psycopg's asynchronous connections from a `psycopg_pool`
-AsyncConnectionPool, which bounds them), compressed there too (zlib releases the GIL), and the
-serving loop awaits one future: 0.24-0.33 s at the median instead of 1 s, with the same load.
-Made tiles are kept in memory (by size, least recently used first) and on disk (`DiskCache`,
-by database and data version: across restarts and between worker processes).
+and others' work; figures in benchmarks/README.md): a tile query costs PostGIS about 1 ms on
+average (2-10 ms in dense places), and a ready tile costs this process about 0.1 ms, most of it
+in uvicorn and the socket writes; a request that needs a query waits for everything else.
+When tile queries ran on the serving loop, each of their steps (take a connection, send, read,
+give the connection back) waited for a full turn of a loop busy with 200 connections (20-100
+ms under load); held that long, 16 connections ran out and a cold tile waited 1 s at the median
+for one. Hence:
+- tile queries run on a thread of their own with its own event loop (`QueryThread`, psycopg's
+  asynchronous connections from a `psycopg_pool` AsyncConnectionPool, which bounds them),
+  compressed there too (zlib releases the GIL); the serving loop awaits one future. The GIL
+  switch interval is 0.5 ms in the service's processes (`SWITCH_INTERVAL_SECONDS`): the query
+  thread waited up to CPython's 5 ms at each step while the serving loop ran;
+- a ready tile (static build, memory, disk) is answered by `ReadyTiles`, a pure ASGI
+  middleware, before Starlette's router and request/response objects (the application's part
+  of a request went from about 35 to 11-20 us, of about 100 us for the whole process);
+- made tiles are kept in memory (by size, least recently used first) and on disk (`DiskCache`,
+  by database and data version: across restarts and between worker processes), written on a
+  thread of their own.
 
 Bad requests are answered at once with a 4xx: unknown indicator or path (404), z beyond 22,
 x/y outside the zoom or not a number (400), not HTTP (400). uvicorn only times out idle
@@ -477,8 +484,9 @@ def _tile_headers(version: DataVersion) -> tuple[tuple[bytes, bytes], ...]:
 class ReadyTiles:
     """Pure ASGI middleware: a GET of a tile that is ready (`TileService.ready`) and not
     conditional is answered here, without the router and the request and response objects,
-    which cost about four times the rest of its path in this process: under load nearly every
-    request is one. Anything else goes on to the routes, which answer it the same way."""
+    which cost two to three times what is left of its path in the application: under load
+    nearly every request is one. Anything else goes on to the routes, which answer it the same
+    way."""
 
     def __init__(self, app, service: TileService):
         self.app, self.service = app, service
