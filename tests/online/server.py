@@ -69,8 +69,9 @@ class OfficialHost:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         self.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        config = uvicorn.Config(self._app, interface="asgi3", lifespan="off", log_level="warning", limit_concurrency=8,
-                                timeout_keep_alive=2, access_log=False)
+        # "critical": a cut transfer is an exception raised mid-body, which uvicorn would log.
+        config = uvicorn.Config(self._app, interface="asgi3", lifespan="off", log_level="critical",
+                                limit_concurrency=8, timeout_keep_alive=2, access_log=False)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True,
                                         name="official-host")

@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from dagster import DagsterEventType, DagsterInstance
 
+from geodata.sources.fetch import DownloadError, fetch
 from geodata.sources.heat import sources as fcu
 from observatory.sources import TECHNICAL
 from pipelines.run import run
@@ -184,3 +185,21 @@ def test_what_the_user_sees_on_a_404(online_refresh, official_host, online_folde
     assert lines[failed + 1].strip().startswith(
         "geodata.sources.fetch.DownloadError: fcu-arrete-dpe-2026: http://127.0.0.1:")
     assert "answered HTTP 404 Not Found; the data already published are unchanged" in lines[failed + 1]
+
+
+def test_a_pinned_file_with_another_content_is_refused(official_host, tmp_path, monkeypatch):
+    """The arrêté is pinned to a commit and its hash: other bytes under its URL are refused."""
+    monkeypatch.setenv("OBSERVATORY_SOURCE_BASE_URL", official_host.base_url)
+    monkeypatch.setenv("OBSERVATORY_CACHE", str(tmp_path / "cache"))
+    path = url_path(fcu.ARRETE_DPE_2026.url)
+    original = official_host.site[path]
+    altered = tmp_path / "2026.csv"
+    altered.write_bytes(original.path.read_bytes().replace(b"0,", b"1,", 1))
+    official_host.serve(path, altered)
+    try:
+        with pytest.raises(DownloadError, match=r"is not the pinned file \(sha256 [0-9a-f]{12}\.\.\., expected "
+                                                r"25987c09cf5c\.\.\.\); the data already published are unchanged"):
+            fetch(fcu.ARRETE_DPE_2026, mirror=None)
+    finally:
+        official_host.site[path] = original
+    assert not [p for p in (tmp_path / "cache").rglob("*") if p.is_file() and p.name != "index.json"]
