@@ -42,7 +42,7 @@ def geometries_in_lambert93(postgis: PostGIS) -> AssetCheckResult:
 AREA_TOLERANCE = 0.001
 AREAS_AGAINST_EQUAL_AREA = """
 SELECT insee_code, name, zone, area_km2, equal_area_km2,
-       abs(area_km2 / equal_area_km2 - 1) AS area_error,
+       coalesce(abs(area_km2 / nullif(equal_area_km2, 0) - 1), 1) AS area_error,
        CASE WHEN population > 0
             THEN abs(coalesce(density_per_km2, 0) * equal_area_km2 / population - 1) END AS density_error
 FROM (SELECT insee_code, name, zone, area_km2, density_per_km2, population,
