@@ -209,10 +209,15 @@ def test_invite_upload_publish_follow_up_and_public_timeline(page, app_url, grou
                                 FROM core.audit_log ORDER BY id""").fetchall()
         status = conn.execute("""SELECT measure_number, status, status_date FROM observatory.pact_commitment
                                  WHERE insee_code = '59350' ORDER BY measure_number""").fetchall()
+        # What the refusals left: a failed sign-in counted (to slow repeated ones), no entry.
+        failures, entries = conn.execute("""SELECT (SELECT count(*) FROM core.login_failure),
+                                                   (SELECT count(*) FROM core.follow_up_entry)""").fetchone()
     REPORT.write_text("\n".join([
         "Étapes (secondes)", *(f"  {name:<60} {seconds:6.2f}" for name, seconds in timings.items()),
         "Refus", *(f"  {what}: {message}" for what, message in refusals),
-        "Journal d'audit", *(f"  {row}" for row in audit), ""]), encoding="utf-8")
+        "Journal d'audit", *(f"  {row}" for row in audit),
+        f"Échecs de connexion comptés (core.login_failure) : {failures} ; constats enregistrés : {entries}", ""]),
+        encoding="utf-8")
     assert [row[2] for row in audit] == ["create_group", "invite", "accept_invitation", "stage_list",
                                          "publish_list", "stage_list", "publish_list", "add_entry",
                                          "add_entry", "add_entry"]
@@ -227,4 +232,5 @@ def test_invite_upload_publish_follow_up_and_public_timeline(page, app_url, grou
     assert refusals[3][1] == "Le commentaire commence comme une formule de tableur (=, +, -, @) : reformulez-le."
     assert refusals[4][1].startswith("Cette invitation a déjà été utilisée")
     assert refusals[5][1] == "Adresse ou mot de passe incorrect."
+    assert (failures, entries) == (1, len(ENTRIES))
     assert status == []  # the HDF list names no measures: nothing committed, the timeline stands alone
