@@ -73,8 +73,21 @@ def _comment(which: int) -> None:
         op.execute(f"COMMENT ON COLUMN observatory.{view}.{column} IS {literal(texts[which])}")
 
 
+# The areas measured again are a new publication of the same communes: recorded as a load with
+# the last one's accounting, so that the energy indicators and the national maps built on them
+# are computed again by the next pipeline run (nothing to record in a database never loaded).
+REMEASURED = """
+INSERT INTO core.load_run (source, target_table, duration_s, rows_read, rows_loaded, rows_repaired,
+                           rows_duplicate, rows_quarantined, quarantine_by_reason, source_url, source_hash, vintage)
+SELECT source, target_table, 0, rows_read, rows_loaded, rows_repaired, rows_duplicate, rows_quarantined,
+       quarantine_by_reason, source_url, source_hash, vintage
+FROM core.load_run WHERE source = 'commune-boundaries' ORDER BY id DESC LIMIT 1
+"""
+
+
 def upgrade() -> None:
     op.execute("UPDATE core.commune_boundary SET area_km2 = ST_Area(ST_Transform(geom, 4326)::geography) / 1e6")
+    op.execute(REMEASURED)
     create_views(op.execute, _heat_network_view(GEODESIC_LENGTH), replace=True)
     _comment(0)
 
