@@ -1,7 +1,8 @@
 """A full refresh, then a rerun with nothing changed, in one process; print a table.
 
 Both run every asset the tests load (pipelines.definitions.ASSET_MODULES: reference, IRVE,
-heat, energy, pact, councils; not the national map tiles) with their checks, as
+heat, energy, pact, councils; the national map tiles too with `--with-maps`, built into a
+temporary directory) with their checks, as
 `observatory pipelines` does (in-process executor, the project's Dagster instance with its
 storage in PostgreSQL), against a database of its own (`observatory_pipelines_bench`) and the
 mirror (OBSERVATORY_MIRROR).
@@ -64,6 +65,9 @@ def main() -> None:
     parser.add_argument("--dagster-storage", choices=["postgres", "sqlite"], default="postgres",
                         help="Dagster's run and event storage: PostgreSQL (the project's dagster.yaml, a "
                              "database of its own beside the benchmark's) or Dagster's default SQLite files")
+    parser.add_argument("--with-maps", action="store_true",
+                        help="also the national map tiles (national_map_tiles: minutes of PostGIS work), "
+                             "written to a temporary directory")
     args = parser.parse_args()
     if not os.environ.get("OBSERVATORY_MIRROR"):
         sys.exit("set OBSERVATORY_MIRROR to the data mirror")
@@ -71,14 +75,17 @@ def main() -> None:
     url = bench_database(urlsplit(server)._replace(path=f"/{DATABASE}").geturl())
     os.environ["DATABASE_URL"] = url   # read by the Definitions' resources at import
 
-    from dagster import DagsterInstance, load_assets_from_modules
+    from dagster import load_assets_from_modules
 
     from pipelines.definitions import ASSET_MODULES
+    from pipelines.maps import assets as map_assets
     from pipelines.run import run
 
-    names = sorted({key.to_user_string() for a in load_assets_from_modules(ASSET_MODULES) for key in a.keys})
+    modules = [*ASSET_MODULES, *([map_assets] if args.with_maps else [])]
+    names = sorted({key.to_user_string() for a in load_assets_from_modules(modules) for key in a.keys})
     rows, slowest = [], []
     with tempfile.TemporaryDirectory() as home, dagster_instance(home, args.dagster_storage, url) as instance:
+        os.environ["OBSERVATORY_TILE_ARCHIVES"] = str(Path(home, "tiles"))   # read when the asset runs
         for label, force in (("full refresh (forced)", True), ("rerun, nothing changed", False)):
             started = time.perf_counter()
             result = run(",".join(names), force=force, instance=instance)
