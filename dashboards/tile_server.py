@@ -257,9 +257,12 @@ class DiskCache:
         self.written, self._failed = 0, False
         self._folders.clear()
         current = self.folder(version)
-        for folder in self.root.glob("*") if self.root.is_dir() else ():
-            if folder != current:
-                shutil.rmtree(folder, ignore_errors=True)
+        try:
+            for folder in self.root.glob("*") if self.root.is_dir() else ():
+                if folder != current:
+                    shutil.rmtree(folder, ignore_errors=True)
+        except OSError as error:
+            log.warning("disk cache: older versions not removed: %s", error)
 
 
 class TileService:
@@ -293,8 +296,8 @@ class TileService:
             if version != self.version:
                 self.cache.clear()
                 self.version = version
-                if self.disk is not None:
-                    await asyncio.wrap_future(self.disk.writer.submit(self.disk.keep_only, version))
+                if self.disk is not None:   # before the writes that follow, without waiting for it
+                    self.disk.writer.submit(self.disk.keep_only, version)
         self._reload_build()
 
     def _reload_build(self) -> None:
