@@ -85,3 +85,12 @@ def test_cli_runs_one_asset_of_a_multi_asset(cli_env, reference_db, db_url, caps
         assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] >= 1
         assert conn.execute("SELECT count(*) FROM event_logs WHERE dagster_event_type = 'STEP_SUCCESS'"
                             ).fetchone()[0] >= 2
+
+
+def test_cli_dagster_command_reaches_the_observatory_instance(cli_env, capfd):
+    """`observatory dagster ARGS`: Dagster's command with the observatory's DAGSTER_HOME and its
+    storage in PostgreSQL (dagster.yaml reads DAGSTER_PG_URL, which the command sets)."""
+    assert main(["dagster", "instance", "info"]) == 0
+    out = capfd.readouterr().out
+    assert "run_storage: PostgresRunStorage" in out
+    assert "event_log_storage: PostgresEventLogStorage" in out
