@@ -23,7 +23,8 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from tests.online.official_files import Resource
 
 # The faults a path can be given, consumed one per request (then the file is served).
-NOT_FOUND, SERVER_ERROR, HTML_ERROR_PAGE, SLOW, CUT, MOVED = "404", "500", "html", "slow", "cut", "moved"
+NOT_FOUND, SERVER_ERROR, BUSY, HTML_ERROR_PAGE, SLOW, CUT, MOVED = "404", "500", "503", "html", "slow", "cut", "moved"
+BUSY_RETRY_AFTER_S = 2
 SLOW_S = 3.0
 HTML_PAGE = (b"<!DOCTYPE html><html><head><title>Maintenance</title></head><body><h1>Service "
              b"momentan\xc3\xa9ment indisponible</h1></body></html>")
@@ -32,7 +33,6 @@ HTML_PAGE = (b"<!DOCTYPE html><html><head><title>Maintenance</title></head><body
 @dataclass(frozen=True)
 class Seen:
     path: str
-    if_none_match: str | None
     status: int
 
 
@@ -102,7 +102,7 @@ class OfficialHost:
         fault = self.faults[path].pop(0) if self.faults.get(path) else None
         response = self._answer(request, fault)
         # Recorded on arrival: a slow answer may come after its client gave up.
-        self.requests.append(Seen(path, request.headers.get("if-none-match"), response.status_code))
+        self.requests.append(Seen(path, response.status_code))
         if fault == SLOW:
             await asyncio.sleep(SLOW_S)
         await response(scope, receive, send)
@@ -116,6 +116,9 @@ class OfficialHost:
             return Response(b"Not Found", status_code=404, media_type="text/plain")
         if fault == SERVER_ERROR:
             return Response(b"Internal Server Error", status_code=500, media_type="text/plain")
+        if fault == BUSY:
+            return Response(b"Service Unavailable", status_code=503, media_type="text/plain",
+                            headers={"Retry-After": str(BUSY_RETRY_AFTER_S)})
         if fault == HTML_ERROR_PAGE:
             return Response(HTML_PAGE, status_code=200, media_type="text/html; charset=utf-8")
         if fault == MOVED:

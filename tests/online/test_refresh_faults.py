@@ -20,7 +20,7 @@ from pipelines.run import run
 from tests.conftest import build_fcu_archive
 from tests.online.conftest import online_env, run_pipelines
 from tests.online.official_files import FCU_ARCHIVE_PATH, Resource, fcu_dataset_answer, url_path
-from tests.online.server import CUT, HTML_ERROR_PAGE, MOVED, NOT_FOUND, SERVER_ERROR, SLOW
+from tests.online.server import BUSY, BUSY_RETRY_AFTER_S, CUT, HTML_ERROR_PAGE, MOVED, NOT_FOUND, SERVER_ERROR, SLOW
 
 LABELS = url_path(fcu.ECORESEAU_2025.url)
 
@@ -203,3 +203,15 @@ def test_a_pinned_file_with_another_content_is_refused(official_host, tmp_path, 
     finally:
         official_host.site[path] = original
     assert not [p for p in (tmp_path / "cache").rglob("*") if p.is_file() and p.name != "index.json"]
+
+
+def test_a_busy_server_is_asked_again_when_it_says(official_host, tmp_path, monkeypatch, caplog):
+    """503 with Retry-After: the next attempt waits what the server asked, not the default 1 s."""
+    monkeypatch.setenv("OBSERVATORY_SOURCE_BASE_URL", official_host.base_url)
+    monkeypatch.setenv("OBSERVATORY_CACHE", str(tmp_path / "cache"))
+    official_host.fail(LABELS, BUSY)
+    with caplog.at_level("INFO", logger="geodata.download"):
+        fetched = fetch(fcu.ECORESEAU_2025, mirror=None)
+    assert statuses(official_host, LABELS)[-2:] == [503, 200]
+    assert f"HTTP 503 Service Unavailable; new attempt in {BUSY_RETRY_AFTER_S} s (1/3)" in caplog.text
+    assert fetched.path.read_bytes() == official_host.site[LABELS].path.read_bytes()
