@@ -67,9 +67,12 @@ TEST_DB = os.environ.get("OBSERVATORY_TEST_DB", "observatory_test")
 
 
 def _fresh_database(name: str) -> str:
-    """An empty, migrated database of that name (dropped first if it exists)."""
+    """An empty, migrated database of that name (dropped first if it exists), and no Dagster
+    history of an earlier one: `observatory pipelines` keeps it in `<name>_dagster`, where a
+    check of an unchanged asset would find the evaluation of another session's data."""
     server = _server_url()
     with psycopg.connect(_with_database(server, "postgres"), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}_dagster" WITH (FORCE)')
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
     url = _with_database(server, name)
