@@ -8,6 +8,8 @@ import sqlalchemy as sa
 import streamlit as st
 
 from geodata import db
+from observatory.map_indicators import MapIndicator
+from observatory.overseas_insets import inset_features
 from observatory.peers import SizeAndDensity, size_and_density
 
 
@@ -19,6 +21,12 @@ def engine() -> sa.Engine:
 
 def tiles_url() -> str:
     return os.environ.get("OBSERVATORY_TILES_URL", "http://127.0.0.1:8765").rstrip("/")
+
+
+def basemap_name() -> str:
+    """The basemap under the maps (`OBSERVATORY_BASEMAP`, see `dashboards.maps.BASEMAPS`):
+    `plan-ign` by default, which the visitor's browser fetches from IGN; `off` for none."""
+    return os.environ.get("OBSERVATORY_BASEMAP", "").strip() or "plan-ign"
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -44,3 +52,10 @@ def indicator_minimum(key: str, value_sql: str) -> float | None:
     with engine().connect() as conn:
         value = conn.execute(sa.text(f"SELECT min(v) FROM (SELECT {value_sql} AS v FROM observatory.commune c) s")).scalar()
     return None if value is None else float(value)
+
+
+@st.cache_data(ttl=600, show_spinner=False, hash_funcs={MapIndicator: lambda indicator: indicator.key})
+def overseas_insets(indicator: MapIndicator) -> list[dict]:
+    """The overseas communes of a national map, moved into its insets (`inset_features`)."""
+    with engine().connect() as conn:
+        return inset_features(conn.connection.driver_connection, indicator)

@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
+from dashboards.data import basemap_name
 from dashboards.format import class_label
 from dashboards.tile_server import MVT_WORKER_PATH
 from observatory.map_indicators import BACKGROUND, NO_DATA_LABEL, NO_DATA_RGB, MapIndicator
 from observatory.national_image import BOUNDS_LONLAT
+from observatory.tiles import LABEL_LAYER
+from observatory.tiles import LAYER as COMMUNE_LAYER
 
 # deck.gl 9 draws no tile while the view is below the layer's min_zoom, and a z4 tile of all
 # communes would be one heavy download: maps of France start at, and stay above, zoom 5.
@@ -18,6 +22,11 @@ TILE_MIN_ZOOM = 5
 FRANCE_VIEW = pdk.ViewState(latitude=46.5, longitude=2.4, zoom=5.0, min_zoom=TILE_MIN_ZOOM, max_zoom=13)
 # The national choropleth's vector tiles start one zoom in: the national view is one image.
 NATIONAL_TILES_MIN_ZOOM = 6
+# The national maps: metropolitan France and, west of it, the overseas insets
+# (observatory.overseas_insets), within the map's width on a laptop screen.
+NATIONAL_VIEW = pdk.ViewState(latitude=46.2, longitude=-0.1, zoom=4.55, min_zoom=4.5, max_zoom=13)
+# Text drawn on maps, in the app's font.
+MAP_FONT = '"Source Sans Pro", "Source Sans 3", sans-serif'
 # Tiles carry each commune's value as French text with its unit (`valeur`).
 NATIONAL_TOOLTIP = {"html": "<b>{nom}</b> ({code})<br/>{valeur}"}
 
@@ -30,37 +39,120 @@ class CompactDeck(pdk.Deck):
         return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
 
 
-def offline_deck(**kwargs) -> pdk.Deck:
-    """A compact deck without basemap: Streamlit would otherwise fetch a CARTO style from its
-    CDN (leaving `map_style` unset matters too). The communes themselves draw France."""
-    return CompactDeck(map_provider=None, **kwargs)
+@dataclass(frozen=True)
+class Basemap:
+    """An open WMS whose images go under the maps: the visitor's browser fetches one image of
+    the view after each move (deck.gl's WMSLayer). Streamlit's own basemap would be a CARTO or
+    Mapbox style that its map library cannot draw without their keys and CDN."""
+    wms_url: str
+    layer: str
+    attribution: str    # shown on every map that draws it
+
+
+BASEMAPS: dict[str, Basemap | None] = {
+    # IGN's Plan IGN (Licence Ouverte): place names, roads and relief, overseas included.
+    "plan-ign": Basemap("https://data.geopf.fr/wms-r/wms", "GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2",
+                        "Fond de carte : Plan IGN © IGN, Géoplateforme"),
+    "off": None,
+}
+# The communes let the basemap's names show through.
+OVER_BASEMAP_OPACITY = 0.8
+
+
+def basemap() -> Basemap | None:
+    name = basemap_name()
+    if name not in BASEMAPS:
+        raise ValueError(f"OBSERVATORY_BASEMAP={name!r}: expected one of {', '.join(BASEMAPS)}")
+    return BASEMAPS[name]
+
+
+def basemap_layers() -> list[pdk.Layer]:
+    chosen = basemap()
+    if chosen is None:
+        return []
+    # Where the visitor's machine cannot reach the WMS, the image fails and nothing is drawn under
+    # the communes: the maps work offline, as without basemap.
+    # pydeck reads other strings as JavaScript expressions: these are literal.
+    return [pdk.Layer("_WMSLayer", id="basemap", data=chosen.wms_url, service_type=pdk.types.String("wms"),
+                      layers=[pdk.types.String(chosen.layer)], srs=pdk.types.String("EPSG:3857"), pickable=False)]
+
+
+def offline_deck(*, layers: list[pdk.Layer], **kwargs) -> pdk.Deck:
+    """A compact deck over our basemap (`basemap_layers`, none when OBSERVATORY_BASEMAP=off),
+    never Streamlit's: it would fetch a CARTO style from its CDN (leaving `map_style` unset
+    matters too). Without basemap the communes themselves draw France."""
+    return CompactDeck(map_provider=None, layers=[*basemap_layers(), *layers], **kwargs)
+
+
+def attribution_style() -> str:
+    """CSS that writes the basemap's attribution in the corner of every map (none without
+    basemap)."""
+    chosen = basemap()
+    if chosen is None:
+        return ""
+    return ("[data-testid='stDeckGlJsonChart'] { position: relative; }"
+            f"[data-testid='stDeckGlJsonChart']::after {{ content: '{chosen.attribution}'; position: absolute; "
+            "right: 0; bottom: 0; padding: 1px 5px; font-size: 11px; color: #333; "
+            "background: rgba(255, 255, 255, 0.75); pointer-events: none; z-index: 1; }")
 
 
 def national_layers(tiles_url: str, indicator: MapIndicator) -> list[pdk.Layer]:
     """The national choropleth: one image of France at the national view (it paints with the
     page, where 35,000 vector polygons took seconds without a GPU), then vector tiles, with
-    their tooltips, from zoom 6."""
+    their tooltips and the communes' names, from zoom 6."""
     overview = pdk.Layer("BitmapLayer", id=f"france-{indicator.key}", image=f"{tiles_url}/national/{indicator.key}.png",
                          bounds=list(BOUNDS_LONLAT))
-    return [overview, commune_tiles_layer(tiles_url, indicator, min_zoom=NATIONAL_TILES_MIN_ZOOM)]
+    layers = [overview, commune_tiles_layer(tiles_url, indicator, min_zoom=NATIONAL_TILES_MIN_ZOOM)]
+    if basemap() is not None:
+        for layer in layers:
+            layer.opacity = OVER_BASEMAP_OPACITY
+    return [*layers, commune_names_layer(tiles_url, indicator, min_zoom=NATIONAL_TILES_MIN_ZOOM)]
+
+
+def inset_layers(features: list[dict], frames: list[dict]) -> list[pdk.Layer]:
+    """The overseas insets: their communes coloured as the tiles are (same tooltip, and a
+    click opens the commune), a frame around each and its name."""
+    communes = pdk.Layer("GeoJsonLayer", id="overseas-insets", data={"type": "FeatureCollection", "features": features},
+                         get_fill_color="[properties.r, properties.g, properties.b, 255]",
+                         get_line_color=[255, 255, 255, 80], line_width_min_pixels=0.5, pickable=True,
+                         auto_highlight=True)
+    boxes = pdk.Layer("PathLayer", id="overseas-frames", data=frames, get_path="path", get_color=[120, 120, 120],
+                      width_min_pixels=1, get_width=1)
+    titles = pdk.Layer("TextLayer", id="overseas-titles", data=frames, get_position="title_at", get_text="name",
+                       get_size=12, get_color=[60, 60, 60], get_text_anchor=pdk.types.String("start"),
+                       get_alignment_baseline=pdk.types.String("bottom"), character_set=pdk.types.String("auto"),
+                       font_family=pdk.types.String(MAP_FONT))
+    return [communes, boxes, titles]
+
+
+def _tiles_layer(tiles_url: str, indicator: MapIndicator, tile_layer: str, layer_id: str, min_zoom: int,
+                 **style) -> pdk.Layer:
+    """A deck layer of one layer (`tile_layer`) of an indicator's vector tiles. Streamlit's
+    bundle can parse MVT only in a loaders.gl worker, fetched by default from unpkg.com: the
+    tile server serves it, so the map works offline and without a CDN."""
+    return pdk.Layer("MVTLayer", data=f"{tiles_url}/communes/{indicator.key}/{{z}}/{{x}}/{{y}}.pbf", id=layer_id,
+                     min_zoom=min_zoom, max_zoom=12,
+                     load_options={"mvt": {"workerUrl": f"{tiles_url}{MVT_WORKER_PATH}", "layers": [tile_layer]}},
+                     **style)
 
 
 def commune_tiles_layer(tiles_url: str, indicator: MapIndicator, min_zoom: int = TILE_MIN_ZOOM) -> pdk.Layer:
-    return pdk.Layer(
-        "MVTLayer",
-        data=f"{tiles_url}/communes/{indicator.key}/{{z}}/{{x}}/{{y}}.pbf",
-        id=f"communes-{indicator.key}",
-        min_zoom=min_zoom,
-        max_zoom=12,
-        get_fill_color="[properties.r, properties.g, properties.b, 255]",
-        get_line_color=[255, 255, 255, 50],
-        line_width_min_pixels=0,
-        pickable=True,
-        auto_highlight=True,
-        # Streamlit's bundle can parse MVT only in a loaders.gl worker, fetched by default from
-        # unpkg.com: the tile server serves it, so the map works offline and without a CDN.
-        load_options={"mvt": {"workerUrl": f"{tiles_url}{MVT_WORKER_PATH}"}},
-    )
+    return _tiles_layer(tiles_url, indicator, COMMUNE_LAYER, f"communes-{indicator.key}", min_zoom,
+                        get_fill_color="[properties.r, properties.g, properties.b, 255]",
+                        get_line_color=[255, 255, 255, 50], line_width_min_pixels=0, pickable=True,
+                        auto_highlight=True)
+
+
+def commune_names_layer(tiles_url: str, indicator: MapIndicator, min_zoom: int = TILE_MIN_ZOOM) -> pdk.Layer:
+    """The communes' names, from the tiles' label points (they hold a name from the zoom where
+    it fits inside its commune), over the coloured communes: the same tiles, from the browser's
+    cache."""
+    return _tiles_layer(tiles_url, indicator, LABEL_LAYER, f"names-{indicator.key}", min_zoom,
+                        point_type=pdk.types.String("text"), get_text="properties.nom", get_text_size=13,
+                        get_text_color=[25, 25, 25, 255], text_character_set=pdk.types.String("auto"),
+                        text_font_family=pdk.types.String(MAP_FONT), text_font_weight=600, text_background=True,
+                        get_text_background_color=[255, 255, 255, 190], text_background_padding=[3, 1],
+                        pickable=False)
 
 
 def background_layer(tiles_url: str) -> pdk.Layer:

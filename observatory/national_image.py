@@ -28,12 +28,12 @@ WHERE c.geom_wgs84 IS NOT NULL AND c.zone = 'metro'
 """
 
 
-def _to_lonlat(x: float, y: float) -> tuple[float, float]:
+def to_lonlat(x: float, y: float) -> tuple[float, float]:
     radius = 6_378_137.0
     return math.degrees(x / radius), math.degrees(2 * math.atan(math.exp(y / radius)) - math.pi / 2)
 
 
-BOUNDS_LONLAT = (*_to_lonlat(BOUNDS_3857[0], BOUNDS_3857[1]), *_to_lonlat(BOUNDS_3857[2], BOUNDS_3857[3]))
+BOUNDS_LONLAT = (*to_lonlat(BOUNDS_3857[0], BOUNDS_3857[1]), *to_lonlat(BOUNDS_3857[2], BOUNDS_3857[3]))
 
 
 def render_national_png(conn, indicator: MapIndicator, width: int = WIDTH_PX) -> bytes:

@@ -151,7 +151,8 @@ def _write_archive(path: Path, found: dict[int, bytes], key: str, version: DataV
             "max_lon_e7": 560_000_000, "max_lat_e7": 520_000_000,
             "center_zoom": 5, "center_lon_e7": 24_000_000, "center_lat_e7": 465_000_000,
         }, {"name": key, "vector_layers": [{"id": tiles.LAYER, "fields": {
-            "code": "String", "nom": "String", "valeur": "String", "r": "Number", "g": "Number", "b": "Number"}}],
+            "code": "String", "nom": "String", "valeur": "String", "r": "Number", "g": "Number", "b": "Number"}},
+            {"id": tiles.LABEL_LAYER, "fields": {"code": "String", "nom": "String"}}],
             "observatory": version.as_json()})
     return path.stat().st_size
 

@@ -9,6 +9,13 @@ from observatory.formatting import NARROW_NBSP
 from observatory.map_indicators import NO_DATA_LABEL, NO_DATA_RGB, MapIndicator
 
 LAYER = "communes"
+# Commune names, one point each, in the tile that holds it (`LABEL_LAYER`): from the zoom where
+# the commune's box is wider than its name (12 px text, about LABEL_CHAR_PX a character) and
+# taller than a line. Every indicator's tile carries them.
+LABEL_LAYER = "labels"
+LABEL_CHAR_PX, LABEL_MARGIN_PX, LABEL_HEIGHT_PX = 6.5, 8, 16
+TILE_PX = 512                       # a tile's width on screen
+EARTH_CIRCUMFERENCE_M = 40_075_016.686
 
 # The communes of a tile are clipped once (`features`; values are read only for the communes
 # left once clipped to the tile's grid); each indicator then makes its own tile from them: the
@@ -23,11 +30,25 @@ WITH tile AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env_3857),
         FROM observatory.commune c, bounds,
              LATERAL (SELECT ST_AsMVTGeom(ST_Transform(c.geom_wgs84, 3857), bounds.env_3857, %(extent)s, 16, true)
                       AS geom) AS clipped
-        WHERE c.geom_wgs84 && bounds.env_4326 AND clipped.geom IS NOT NULL)
+        WHERE c.geom_wgs84 && bounds.env_4326 AND clipped.geom IS NOT NULL),
+     labels AS (
+        SELECT code, nom, ST_AsMVTGeom(ST_Transform(point, 3857), bounds.env_3857, %(extent)s, 0, false) AS geom
+        FROM bounds, (
+            SELECT c.insee_code AS code, c.name AS nom, ST_PointOnSurface(c.geom_wgs84) AS point
+            FROM observatory.commune c, bounds,
+                 LATERAL (SELECT Box2D(ST_Transform(ST_Envelope(c.geom_wgs84), 3857)) AS box) AS b
+            WHERE c.geom_wgs84 && bounds.env_4326
+              AND (ST_XMax(b.box) - ST_XMin(b.box)) * %(pixels_per_metre)s
+                  >= %(label_char_px)s * char_length(c.name) + %(label_margin_px)s
+              AND (ST_YMax(b.box) - ST_YMin(b.box)) * %(pixels_per_metre)s >= %(label_height_px)s) AS named
+        WHERE ST_Transform(point, 3857) && bounds.env_3857),
+     label_tile AS (SELECT coalesce(ST_AsMVT(labels, %(label_layer)s, %(extent)s, 'geom' ORDER BY code), '')
+                           AS tile FROM labels)
 SELECT {tiles}
 """
 
-_INDICATOR_TILE_SQL = """(SELECT ST_AsMVT(styled, %(layer)s, %(extent)s, 'geom' ORDER BY styled.code) FROM (
+_INDICATOR_TILE_SQL = """(SELECT ST_AsMVT(styled, %(layer)s, %(extent)s, 'geom' ORDER BY styled.code)
+                                || (SELECT tile FROM label_tile) FROM (
     SELECT code, nom,
            CASE WHEN value IS NULL THEN %(no_data_label)s
                 ELSE translate(to_char(round(value::numeric, {p}decimals)s), {p}pattern)s), ',.', %(separators)s)
@@ -78,7 +99,9 @@ def tiles_query(indicators: Sequence[MapIndicator], z: int, x: int, y: int) -> t
     service runs it on its asynchronous connections, `commune_tiles` on a synchronous one."""
     if not tile_exists(z, x, y):
         raise ValueError(f"no tile {z}/{x}/{y}")
-    params = {"z": z, "x": x, "y": y, "extent": tile_extent(z), "layer": LAYER,
+    params = {"z": z, "x": x, "y": y, "extent": tile_extent(z), "layer": LAYER, "label_layer": LABEL_LAYER,
+              "pixels_per_metre": TILE_PX * 2 ** z / EARTH_CIRCUMFERENCE_M, "label_char_px": LABEL_CHAR_PX,
+              "label_margin_px": LABEL_MARGIN_PX, "label_height_px": LABEL_HEIGHT_PX,
               "no_data_label": NO_DATA_LABEL, "separators": f"{NARROW_NBSP},"}
     values, tiles = [], []
     for index, indicator in enumerate(indicators):

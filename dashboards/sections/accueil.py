@@ -21,5 +21,5 @@ with map_column:
     key = st.selectbox("Indicateur", options=list(labels), format_func=labels.get, key="indicator", placeholder="Choisir une option")
     indicator = MAP_INDICATORS[key]
     show_national_map(indicator, chart_key="national-map")
-    st.caption(f"Source : {indicator.source}. Zoomez pour voir les communes une à une, avec leur valeur au "
-               "survol. Fond de carte absent : les communes seules dessinent la France.")
+    st.caption(f"Source : {indicator.source}. Zoomez pour voir les communes une à une, leur nom et leur "
+               "valeur au survol ; cliquez sur une commune pour ouvrir sa fiche.")

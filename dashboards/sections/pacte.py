@@ -7,6 +7,7 @@ import pydeck as pdk
 import streamlit as st
 
 from dashboards.components.export import offer_table
+from dashboards.components.map_click import commune_map
 from dashboards.components.pact_panel import TIMELINE_EXPORT, measure_label, show_timeline
 from dashboards.data import engine, tiles_url
 from dashboards.format import number
@@ -109,7 +110,7 @@ framed = points[points["lat"] > 40] if (points["lat"] > 40).any() else points
 view = FRANCE_VIEW if framed.empty else view_around(
     framed["lon"].min(), framed["lat"].min(), framed["lon"].max(), framed["lat"].max(), width_px=1100,
     height_px=520)
-st.pydeck_chart(offline_deck(
+commune_map(offline_deck(
     layers=[background_layer(tiles_url()), pdk.Layer("ScatterplotLayer", data=points[["insee_code", "commune_name", "lon", "lat", "colour",
                                                        "radius", "level_label", "population_label"]],
                       id="pact-communes", get_position="[lon, lat]", get_fill_color="colour",

@@ -10,9 +10,12 @@ import re
 import time
 from urllib.parse import urlparse
 
+from dashboards.maps import BASEMAPS
 from tests.browser.harness import BROWSER_TEST, SCREENSHOTS, wait_painted
 
 pytestmark = BROWSER_TEST
+# The basemap is the visitor's browser's own request (unreachable here: the map paints without).
+BASEMAP_HOST = urlparse(BASEMAPS["plan-ign"].wms_url).hostname
 
 
 def test_home_map_paints_communes_offline_and_search_opens_the_commune(page, app_url: str) -> None:
@@ -21,17 +24,18 @@ def test_home_map_paints_communes_offline_and_search_opens_the_commune(page, app
         tiles_ok.append(r.url) if "/communes/" in r.url and r.url.endswith(".pbf")
         else images_ok.append(r.url) if "/national/" in r.url else None))
     page.on("request", lambda r: urlparse(r.url).scheme in ("http", "https", "ws", "wss")
-            and urlparse(r.url).hostname not in ("127.0.0.1", "localhost") and outside.append(r.url))
+            and urlparse(r.url).hostname not in ("127.0.0.1", "localhost", BASEMAP_HOST) and outside.append(r.url))
 
     page.goto(app_url)
     canvas = page.locator("canvas").first
     canvas.wait_for(timeout=60_000)
-    # The national view is one image of France's communes...
-    share = wait_painted(canvas, 0.3)
+    # The national view is one image of France's communes (with the overseas insets, about 30 %
+    # of the canvas)...
+    share = wait_painted(canvas, 0.25)
     page.screenshot(path=SCREENSHOTS / "home.png")
     canvas.screenshot(path=SCREENSHOTS / "home-map.png")
     assert any(url.endswith("/national/density.png") for url in images_ok), images_ok
-    assert share > 0.3, f"only {share:.0%} of the map canvas is painted"
+    assert share > 0.25, f"only {share:.0%} of the map canvas is painted"
     assert tiles_ok == []  # no vector tile before the user zooms in
 
     # ...and zooming in brings the communes' vector tiles (parsed by the worker the endpoint serves).
