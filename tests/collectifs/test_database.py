@@ -188,6 +188,10 @@ def test_a_provider_identity_leads_only_to_an_invited_member_of_a_trusted_provid
     assert (invited.collectif_name, invited.role) == ("Collectif B", "membre")
     assert "déjà été utilisée" in refusal(writer, groups.accept_invitation, token, PASSWORD)
     assert refusal(writer, groups.login, "nouvelle.b@example.org", PASSWORD) == "Adresse ou mot de passe incorrect."
+    # A linked identity of a member a référent removed leads nowhere.
+    groups.remove_member(writer, two_groups.a.token, member.member_id)
+    assert refusal(writer, groups.oidc_login, claims) == (
+        "Ce compte a été retiré du collectif : demandez une nouvelle invitation à un référent.")
     writer.rollback()
     with psycopg.connect(two_groups.url) as owner:
         owner.execute("TRUNCATE core.oidc_issuer CASCADE")
