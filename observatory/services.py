@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import psycopg
+
 from geodata import cluster, db
 from geodata.settings import PROJECT_DIR, app_url, dagster_home, oidc_provider
 
@@ -33,7 +35,11 @@ def dagster_storage_url(database_url: str) -> str:
         return os.environ["DAGSTER_PG_URL"]
     parts = urlsplit(db.libpq_url(database_url))
     url = parts._replace(path=f"{parts.path}_dagster").geturl()
-    cluster.ensure_database(url)
+    try:
+        cluster.ensure_database(url)
+    except psycopg.Error as error:
+        raise RuntimeError(f"Dagster's database {parts.path.lstrip('/')}_dagster could not be created or "
+                           f"opened ({' '.join(str(error).split())}); set DAGSTER_PG_URL to a database it may use") from error
     return db.sqlalchemy_url(url, driver="psycopg2")
 
 

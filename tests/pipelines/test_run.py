@@ -2,11 +2,14 @@
 asset name accepted by `--select`."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import psycopg
 import pytest
 from dagster import AssetKey, DefaultScheduleStatus, DefaultSensorStatus
 
 from observatory.cli import main
+from observatory.services import dagster_storage_url
 from pipelines.definitions import defs
 from pipelines.run import UnknownAssets, asset_names, resolve_selection
 
@@ -94,3 +97,27 @@ def test_cli_dagster_command_reaches_the_observatory_instance(cli_env, capfd):
     out = capfd.readouterr().out
     assert "run_storage: PostgresRunStorage" in out
     assert "event_log_storage: PostgresEventLogStorage" in out
+
+
+@pytest.fixture
+def role_without_createdb(db_url):
+    """A login role that may not create databases, as on many managed servers, and the URL of
+    a database of that name (whose `_dagster` database does not exist)."""
+    role = f"{urlsplit(db_url).path.lstrip('/')}_no_createdb"
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{role}_dagster"')
+        conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+        conn.execute(f'CREATE ROLE "{role}" LOGIN NOCREATEDB')
+    host = urlsplit(db_url).netloc.rsplit("@", 1)[-1]
+    yield urlsplit(db_url)._replace(netloc=f"{role}@{host}", path=f"/{role}").geturl()
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(f'DROP ROLE "{role}"')
+
+
+def test_dagster_database_that_cannot_be_created_says_what_to_set(role_without_createdb, monkeypatch):
+    monkeypatch.delenv("DAGSTER_PG_URL", raising=False)
+    with pytest.raises(RuntimeError, match=r"^Dagster's database \S+_dagster could not be created or opened "
+                                           r"\(.*permission denied.*\); set DAGSTER_PG_URL to a database"):
+        dagster_storage_url(role_without_createdb)
+    monkeypatch.setenv("DAGSTER_PG_URL", "postgresql+psycopg2://elsewhere/dagster")
+    assert dagster_storage_url(role_without_createdb) == "postgresql+psycopg2://elsewhere/dagster"
