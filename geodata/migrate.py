@@ -1,6 +1,7 @@
 """Apply the Alembic migrations programmatically (no alembic.ini to find)."""
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 from alembic import command
@@ -18,6 +19,16 @@ def alembic_config(url: str) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", sqlalchemy_url(url).replace("%", "%%"))
     return config
+
+
+def revision_module(file_name: str):
+    """An earlier migration file as a module, for a later one to reuse (or, on downgrade,
+    restore) its definitions."""
+    path = MIGRATIONS_DIR / "versions" / file_name
+    spec = importlib.util.spec_from_file_location(f"revision_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def upgrade(url: str) -> None:

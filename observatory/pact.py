@@ -280,24 +280,6 @@ def campaigns(conn) -> pd.DataFrame:
     return _frame(conn, "SELECT * FROM observatory.pact_campaign ORDER BY mandate_start")
 
 
-# `observatory.commune_pact` counts 0 measures where no imported list named a commune's
-# measures, and 0 done where no follow-up assessed them. The figures read it through this
-# query, where those counts are unknown (NULL): a commune is never ranked or summed on a 0
-# nobody recorded.
-COMMUNE_PACT = """
-    SELECT p.campaign_code, p.insee_code, p.commune_name, p.population, p.departement_code,
-           p.region_code, p.epci_siren, p.council_commitment, p.signature_count, p.published_names,
-           p.list_names, p.first_signed_on,
-           CASE WHEN p.measures_committed > 0 THEN p.measures_committed END AS measures_committed,
-           CASE WHEN k.assessed > 0 THEN p.measures_done END AS measures_done,
-           CASE WHEN k.assessed > 0 THEN p.measures_in_progress END AS measures_in_progress,
-           CASE WHEN k.assessed > 0 THEN p.measures_abandoned END AS measures_abandoned,
-           CASE WHEN k.assessed > 0 THEN p.share_done END AS share_done, p.lon, p.lat
-    FROM observatory.commune_pact p
-    LEFT JOIN (SELECT campaign_code, insee_code, count(status) AS assessed
-               FROM observatory.pact_commitment GROUP BY 1, 2) k USING (campaign_code, insee_code)"""
-
-
 @dataclass(frozen=True)
 class Recorded:
     """What the imported lists of a campaign record at all."""
@@ -308,9 +290,9 @@ class Recorded:
 
 
 def recorded(conn, campaign: str) -> Recorded:
-    row = _frame(conn, f"""SELECT count(*) AS signatures, count(measures_committed) AS measures,
-                                  count(measures_done) AS assessed
-                           FROM ({COMMUNE_PACT}) p WHERE campaign_code = :campaign""",
+    row = _frame(conn, """SELECT count(*) AS signatures, count(measures_committed) AS measures,
+                                 count(measures_done) AS assessed
+                          FROM observatory.commune_pact WHERE campaign_code = :campaign""",
                  campaign=campaign).iloc[0]
     return Recorded(int(row["signatures"]), int(row["measures"]), int(row["assessed"]))
 
@@ -374,10 +356,10 @@ def measure_adoption(conn, campaign: str) -> pd.DataFrame:
 
 def follow_up_progress(conn, campaign: str) -> pd.DataFrame:
     """Per engaged commune: measures committed, done, in progress, share done."""
-    return _frame(conn, f"""
+    return _frame(conn, """
         SELECT insee_code, commune_name, council_commitment, measures_committed, measures_done,
                measures_in_progress, measures_abandoned, share_done
-        FROM ({COMMUNE_PACT}) p WHERE campaign_code = :campaign
+        FROM observatory.commune_pact p WHERE campaign_code = :campaign
         ORDER BY share_done DESC NULLS LAST, measures_committed DESC, commune_name""",
                   campaign=campaign)
 
@@ -395,7 +377,7 @@ def engaged_communes(conn, campaign: str, *, measure: str | None = None,
     if territory and territory_code:
         where.append(f"p.{TERRITORIES[territory][0]} = :territory_code")
         params["territory_code"] = territory_code
-    return _frame(conn, f"""SELECT p.* FROM ({COMMUNE_PACT}) p WHERE {' AND '.join(where)}
+    return _frame(conn, f"""SELECT p.* FROM observatory.commune_pact p WHERE {' AND '.join(where)}
                             ORDER BY p.population DESC NULLS LAST""", **params)
 
 
@@ -412,8 +394,9 @@ def review_rows(conn, import_run_id: int) -> pd.DataFrame:
 
 
 def commune_pact(conn, insee_code: str) -> pd.DataFrame:
-    """The commune's row of `COMMUNE_PACT` for each campaign it signed (unknown counts NULL)."""
-    return _frame(conn, f"SELECT * FROM ({COMMUNE_PACT}) p WHERE insee_code = :code ORDER BY campaign_code",
+    """The commune's row of `observatory.commune_pact` for each campaign it signed (unknown
+    counts NULL)."""
+    return _frame(conn, "SELECT * FROM observatory.commune_pact WHERE insee_code = :code ORDER BY campaign_code",
                   code=insee_code)
 
 

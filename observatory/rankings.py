@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlalchemy as sa
 
-from observatory import energy, pact
+from observatory import energy
 from observatory.peers import PeerGroup
 
 HIGHER, LOWER, NEUTRAL = "higher", "lower", "neutral"
@@ -28,13 +28,13 @@ SOURCES: dict[str, str] = {
     "observatory.commune_energy": "SELECT * FROM observatory.commune_energy",
     # A commune may have signed in several campaigns: its figures are summed over them (a count
     # no list recorded is NULL there, so the sum of unknowns stays unknown).
-    "observatory.commune_pact": f"""
+    "observatory.commune_pact": """
         SELECT insee_code, sum(signature_count) AS signature_count,
                sum(measures_committed) AS measures_committed, sum(measures_done) AS measures_done,
                sum(measures_in_progress) AS measures_in_progress,
                sum(measures_abandoned) AS measures_abandoned,
                100.0 * sum(measures_done) / nullif(sum(measures_committed), 0) AS share_done_pct
-        FROM ({pact.COMMUNE_PACT}) p GROUP BY insee_code""",
+        FROM observatory.commune_pact GROUP BY insee_code""",
 }
 
 

@@ -118,6 +118,19 @@ def test_pacte_csv_and_sheet_never_write_an_unrecorded_zero(full_app_env, full_e
     assert energy.NO_FAST_CHARGER in reunion
 
 
+def test_the_public_view_says_null_where_nothing_was_recorded(full_engine):
+    # Analysts read observatory.commune_pact in QGIS or psql: no list names Roubaix's measures.
+    with full_engine.connect() as conn:
+        row = conn.exec_driver_sql(
+            "SELECT council_commitment, measures_committed, measures_done, measures_in_progress, "
+            "measures_abandoned, share_done FROM observatory.commune_pact WHERE insee_code = %(code)s",
+            {"code": ROUBAIX}).one()
+        zeros = conn.exec_driver_sql("SELECT count(*) FROM observatory.commune_pact WHERE measures_committed = 0 "
+                                     "OR measures_done = 0 AND measures_committed IS NULL").scalar()
+    assert row == ("unanimous", None, None, None, None, None)
+    assert zeros == 0
+
+
 def test_overseas_distances_stay_on_their_island(full_engine):
     with full_engine.connect() as conn:
         far = conn.exec_driver_sql("SELECT max(nearest_fast_charger_km) FROM observatory.commune_energy").scalar()

@@ -7,12 +7,10 @@ observatory.heat_network becomes one row per network of the arrêté or of the t
 on the SNCU id); observatory.commune_energy gains heat_arrete_loaded; observatory.ecoreseau_label
 gains the laureate network's arrêté name and the communes it serves.
 """
-import importlib.util
-from pathlib import Path
-
 import sqlalchemy as sa
 from alembic import op
 
+from geodata.migrate import revision_module
 from geodata.public_views import create_views
 
 revision = "0008_heat_arrete_councils"
@@ -23,11 +21,7 @@ depends_on = "0003_heat_networks"
 
 def _revision_0003():
     """0003's view definitions, to rebuild commune_energy and to restore the views on downgrade."""
-    path = Path(__file__).with_name("0003_heat_networks.py")
-    spec = importlib.util.spec_from_file_location("revision_0003_heat_networks", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return revision_module("0003_heat_networks.py")
 
 
 NETWORK_COMMUNES = "(SELECT array_agg(hc.insee_code ORDER BY hc.insee_code) FROM core.heat_network_commune hc " \
