@@ -48,8 +48,16 @@ def dagster_env(database_url: str) -> dict[str, str]:
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
         shutil.copy(PROJECT_DIR / "dagster.yaml", home / "dagster.yaml")
+    # DAGSTER_DISABLE_TELEMETRY: Dagster's webserver and daemon post whatever lies in
+    # $DAGSTER_HOME/logs to Dagster's telemetry server, whatever dagster.yaml's `telemetry` says.
     return {**os.environ, "DAGSTER_HOME": str(home), "DATABASE_URL": database_url,
-            "DAGSTER_PG_URL": dagster_storage_url(database_url)}
+            "DAGSTER_PG_URL": dagster_storage_url(database_url), "DAGSTER_DISABLE_TELEMETRY": "1"}
+
+
+def service_logs() -> Path:
+    """Where `observatory serve` writes its services' output: beside Dagster's instance, but not
+    in its `logs/` folder, which Dagster's telemetry uploader moves away and sends out."""
+    return dagster_home() / "service-logs"
 
 
 def dagster_command(database_url: str, arguments: list[str]) -> int:
@@ -149,7 +157,7 @@ def start_services(database_url: str, *, app_port: int, tiles_port: int, dagster
     app_port, tiles_port = _port_or_free(host, app_port), _port_or_free(host, tiles_port)
     dagster_port = _port_or_free(host, dagster_port) if dagster_port else None
     env = {**dagster_env(database_url), "OBSERVATORY_TILES_URL": f"http://{host}:{tiles_port}"}
-    logs = dagster_home() / "logs"
+    logs = service_logs()
     logs.mkdir(parents=True, exist_ok=True)
 
     def spawn(name: str, command: list[str], url: str, health: str) -> Service:

@@ -2,6 +2,7 @@
 asset name accepted by `--select`."""
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
@@ -9,7 +10,7 @@ import pytest
 from dagster import AssetKey, DefaultScheduleStatus, DefaultSensorStatus
 
 from observatory.cli import main
-from observatory.services import dagster_storage_url
+from observatory.services import dagster_env, dagster_storage_url, service_logs
 from pipelines.definitions import defs
 from pipelines.run import UnknownAssets, asset_names, resolve_selection
 
@@ -121,3 +122,18 @@ def test_dagster_database_that_cannot_be_created_says_what_to_set(role_without_c
         dagster_storage_url(role_without_createdb)
     monkeypatch.setenv("DAGSTER_PG_URL", "postgresql+psycopg2://elsewhere/dagster")
     assert dagster_storage_url(role_without_createdb) == "postgresql+psycopg2://elsewhere/dagster"
+
+
+def test_service_logs_stay_out_of_dagsters_telemetry_upload(db_url, tmp_path, monkeypatch):
+    """Dagster's webserver and daemon send the files of $DAGSTER_HOME/logs to its telemetry
+    server (dagster._core.telemetry_upload) unless DAGSTER_DISABLE_TELEMETRY is set."""
+    from dagster._core.telemetry_upload import is_running_in_test
+    from dagster_shared.telemetry import get_or_create_dir_from_dagster_home
+
+    for variable in ("DAGSTER_DISABLE_TELEMETRY", "BUILDKITE", "TF_BUILD"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    assert service_logs().resolve() != Path(get_or_create_dir_from_dagster_home("logs")).resolve()
+    assert not is_running_in_test()   # Dagster's name for "do not upload"
+    monkeypatch.setenv("DAGSTER_DISABLE_TELEMETRY", dagster_env(db_url)["DAGSTER_DISABLE_TELEMETRY"])
+    assert is_running_in_test()
