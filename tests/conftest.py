@@ -92,7 +92,7 @@ def _load_reference(url: str, mirror: Path) -> None:
 
     with psycopg.connect(url) as connection:
         load_reference(connection, *(fetch(s, mirror=mirror) for s in
-                                     (cog.COMMUNES, cog.EPCI, cog.DEPARTEMENTS, cog.REGIONS)))
+                                     (cog.COMMUNES, cog.EPCI, cog.DEPARTEMENTS, cog.REGIONS, cog.COMMUNES_2024)))
         contours = fetch(COMMUNES_2018, mirror=mirror)
         load_contours(connection, contours)
         harmonise(connection, contours.vintage)

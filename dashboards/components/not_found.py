@@ -13,12 +13,13 @@ FORMER_KINDS = {"deleguee": "commune déléguée", "associee": "commune associé
 
 
 def former_label(code: str, name: str | None, kind: str) -> str:
-    """"Hellemmes-Lille (59298), commune associée"; the reference loaded (COG 2026) names
-    neither the communes merged long ago nor keeps their history: the code stands alone then."""
+    """"Hellemmes-Lille (59298), commune associée"; the references loaded (COG 2026, and the
+    2024 one for the names) name none of the communes merged before 2018: the code stands alone
+    then."""
     what = FORMER_KINDS.get(kind, "ancienne commune")
     if name:
         return f"{name} ({code}), {what}"
-    return f"{what[0].upper()}{what[1:]} de code {code} (nom absent du code officiel géographique 2026)"
+    return f"{what[0].upper()}{what[1:]} de code {code} (nom absent des codes officiels géographiques 2024 et 2026)"
 
 
 def successor_of(code: str) -> dict | None:

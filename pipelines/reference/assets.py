@@ -14,20 +14,23 @@ from pipelines.resources import PostGIS, Sources
 GROUP = "reference"
 
 
-@asset(group_name=GROUP, description="COG 2026: régions, départements, EPCI, current and former communes")
+@asset(group_name=GROUP, description="COG 2026: régions, départements, EPCI, current and former communes "
+                                     "(absorbed codes named from INSEE's COG 2024)")
 def cog_reference(context: AssetExecutionContext, postgis: PostGIS, sources: Sources) -> MaterializeResult:
-    files = [sources.fetch(s) for s in (cog.COMMUNES, cog.EPCI, cog.DEPARTEMENTS, cog.REGIONS)]
-    communes_file, epci, departements, regions = files
+    files = [sources.fetch(s) for s in (cog.COMMUNES, cog.EPCI, cog.DEPARTEMENTS, cog.REGIONS, cog.COMMUNES_2024)]
+    communes_file, epci, departements, regions, names_2024 = files
     with postgis.connect() as conn:
         if same := unchanged(context, conn, files={
-            "cog-commune": [communes_file], "cog-former_commune": [communes_file], "cog-epci": [epci],
+            "cog-commune": [communes_file], "cog-former_commune": [communes_file, names_2024], "cog-epci": [epci],
             "cog-departement": [departements], "cog-region": [regions]}):
             return MaterializeResult(metadata=same)
         report, reference = load_reference(conn, *files)
-    context.log.info(f"{report.rows_loaded} communes, {len(reference.former_communes)} former codes")
+    context.log.info(f"{report.rows_loaded} communes, {len(reference.former_communes)} former codes "
+                     f"({reference.former_named_2024} named from the COG 2024)")
     return MaterializeResult(metadata={
         **report.as_metadata(),
         "former_codes": len(reference.former_communes),
+        "former_named_2024": reference.former_named_2024,
         "epci": len(reference.epcis),
         "population_total": reference.population_total,
     })

@@ -44,6 +44,20 @@ def test_lille_includes_hellemmes_and_lomme(ref):
                       lon=lon, lat=lat) == "59350"
 
 
+def test_absorbed_codes_are_named_from_the_cog_2024(ref):
+    # The 2026 package lists Coudekerque-Village's code among Coudekerque-Branche's former codes,
+    # without its name: INSEE's COG 2024 still had it as a delegated commune.
+    assert scalar(ref, "SELECT name FROM observatory.former_commune WHERE code = '59154' AND kind = 'ancienne'") \
+        == "Coudekerque-Village"
+    # The mirror holds no name for the codes merged before 2018 (neither COG names them, nor the
+    # 2018 contours): about 2,100 stay unnamed, out of 3,747 before.
+    unnamed = scalar(ref, "SELECT count(*) FROM observatory.former_commune WHERE name IS NULL")
+    assert 1_500 < unnamed < 2_500
+    load = ref.execute(sa.text("SELECT source_hash FROM observatory.load_run WHERE source = 'cog-former_commune' "
+                               "ORDER BY id DESC LIMIT 1")).scalar_one()
+    assert len(load.split()) == 2   # both files it was made from
+
+
 def test_merged_communes_are_dissolved_into_the_current_one(ref):
     codes = scalar(ref, "SELECT contour_codes FROM core.commune_boundary WHERE insee_code = '69135'")
     assert len(codes) == 7 and "69135" in codes  # Deux-Grosnes

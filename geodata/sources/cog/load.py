@@ -4,16 +4,20 @@ from __future__ import annotations
 import psycopg
 
 from geodata.load import LoadReport, count_check, publish
-from geodata.sources.cog.reader import COMMUNE_COLUMNS, CogReference, read_reference
+from geodata.sources.cog.reader import (COMMUNE_COLUMNS, CogReference, name_former_communes, read_names_2024,
+                                        read_reference)
 from geodata.sources.fetch import Fetched, SourceError
 
 SOURCE = "cog"
 
 
-def load_reference(conn: psycopg.Connection, communes: Fetched, epci: Fetched,
-                   departements: Fetched, regions: Fetched) -> tuple[LoadReport, CogReference]:
-    """Replace the five reference tables; each publish is atomic, the communes last."""
+def load_reference(conn: psycopg.Connection, communes: Fetched, epci: Fetched, departements: Fetched,
+                   regions: Fetched, names_2024: Fetched | None = None) -> tuple[LoadReport, CogReference]:
+    """Replace the five reference tables; each publish is atomic, the communes last. With INSEE's
+    COG 2024 file (`names_2024`), the absorbed codes it names get their name."""
     ref = read_reference(communes.path, epci.path, departements.path, regions.path)
+    if names_2024 is not None:
+        ref.former_named_2024 = name_former_communes(ref, read_names_2024(names_2024.path))
     if not ref.communes:
         raise SourceError(f"{communes.location}: no current commune in the file")
 
@@ -28,7 +32,10 @@ def load_reference(conn: psycopg.Connection, communes: Fetched, epci: Fetched,
     publish(conn, report("epci", len(ref.epcis), epci),
             staging_columns=[("siren", "varchar(9)"), ("name", "text"), ("nature", "text")],
             rows=ref.epcis)
-    publish(conn, report("former_commune", len(ref.former_communes), communes),
+    former_report = report("former_commune", len(ref.former_communes), communes)
+    if names_2024 is not None:   # both files make the table: a refresh compares both (prefixes:
+        former_report.source_hash = f"{communes.sha256[:31]} {names_2024.sha256[:32]}"   # 64 characters)
+    publish(conn, former_report,
             staging_columns=[("code", "varchar(5)"), ("kind", "varchar(32)"), ("name", "text"),
                              ("current_insee_code", "varchar(5)")],
             rows=ref.former_communes)

@@ -4,6 +4,7 @@ Pure: JSON files in, typed rows and rejects out.
 """
 from __future__ import annotations
 
+import csv
 import json
 import re
 from dataclasses import dataclass, field
@@ -27,6 +28,13 @@ EPCI = _source("epci")
 DEPARTEMENTS = _source("departements")
 REGIONS = _source("regions")
 
+# INSEE's own COG 2024 file: it still lists, by name, the delegated and associated communes of
+# 2024, which the 2026 package knows only as absorbed codes (`anciensCodes`, no name).
+COMMUNES_2024 = SourceFile(name="cog-communes-2024",
+                           url="https://www.insee.fr/fr/statistiques/fichier/7766585/v_commune_2024.csv",
+                           mirror_path="cog/2024/v_commune_2024.csv", vintage="2024",
+                           licence="Licence Ouverte 2.0 (Insee)")
+
 INSEE_CODE_PATTERN = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 
 # The kinds of `core.former_commune`: codes that resolve to a current commune.
@@ -47,6 +55,7 @@ class CogReference:
     former_communes: list[tuple] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     rows_read: int = 0
+    former_named_2024: int = 0   # absorbed codes named from INSEE's COG 2024 file
 
     @property
     def population_total(self) -> int:
@@ -106,3 +115,31 @@ def read_reference(communes: Path, epci: Path, departements: Path, regions: Path
             ref.rejected.append(Rejected(code, "unknown_type", f"type {kind!r}", entry))
     ref.former_communes = list(former.values())
     return ref
+
+
+def read_names_2024(path: Path) -> dict[str, str]:
+    """Code -> name (LIBELLE) of every entry of INSEE's COG 2024 commune file, a current
+    commune's name before a delegated or associated one's under the same code."""
+    try:
+        with open(path, encoding="utf-8", newline="") as file:
+            rows = list(csv.DictReader(file))
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise ValueError(f"COG 2024: {path} is not a readable CSV: {error}") from error
+    if not rows or not {"TYPECOM", "COM", "LIBELLE"} <= set(rows[0]):
+        raise ValueError(f"COG 2024: {path} lacks the columns TYPECOM, COM, LIBELLE")
+    names: dict[str, str] = {}
+    for row in sorted(rows, key=lambda r: r["TYPECOM"] != "COM"):
+        if INSEE_CODE_PATTERN.match(row["COM"]) and row["LIBELLE"].strip():
+            names.setdefault(row["COM"], row["LIBELLE"].strip())
+    return names
+
+
+def name_former_communes(ref: CogReference, names: dict[str, str]) -> int:
+    """Give the absorbed codes the 2026 package leaves unnamed their name in `names`; returns
+    how many were named."""
+    named = 0
+    for index, (code, kind, name, current) in enumerate(ref.former_communes):
+        if name is None and code in names:
+            ref.former_communes[index] = (code, kind, names[code], current)
+            named += 1
+    return named
