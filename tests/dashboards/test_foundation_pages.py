@@ -18,10 +18,20 @@ def test_home_shows_the_national_map_with_its_legend(app_env):
     assert not at.exception
     assert at.title[0].value == "Observatoire de la transition locale"
     deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-    overview, tiles = deck["layers"]
+    layers = {layer["id"]: layer for layer in deck["layers"]}
+    # IGN's basemap under the communes, the national image, the communes' tiles and their names
+    # from zoom 6, the overseas insets.
+    assert list(layers) == ["basemap", "france-density", "communes-density", "names-density",
+                            "overseas-insets", "overseas-frames", "overseas-titles"]
+    overview, tiles, names = layers["france-density"], layers["communes-density"], layers["names-density"]
+    assert layers["basemap"]["@@type"] == "_WMSLayer" and layers["basemap"]["layers"] == [
+        "GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2"]
     assert overview["@@type"] == "BitmapLayer" and overview["image"].endswith("/national/density.png")
     assert tiles["@@type"] == "MVTLayer" and tiles["minZoom"] == 6
-    assert tiles["data"].endswith("/communes/density/{z}/{x}/{y}.pbf")
+    assert tiles["data"].endswith("/communes/density/{z}/{x}/{y}.pbf") and tiles["data"] == names["data"]
+    assert tiles["loadOptions"]["mvt"]["layers"] == ["communes"] and names["loadOptions"]["mvt"]["layers"] == ["labels"]
+    insets = {f["properties"]["code"][:3] for f in layers["overseas-insets"]["data"]["features"]}
+    assert insets == {"971", "972", "973", "974", "976"}
     legend = " ".join(m.value for m in at.markdown)
     assert "Densité de population" in legend and "1\u202f000 et plus" in legend
     assert any("serveur de tuiles" in w.value for w in at.warning)
@@ -55,7 +65,8 @@ def test_commune_page_shows_profile_and_contour(app_env):
     assert "Métropole Européenne de Lille" in text
     assert "Lomme (59355), commune associée" in text
     deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-    assert deck["layers"][0]["data"]["geometry"]["type"] == "MultiPolygon"
+    contour = next(layer for layer in deck["layers"] if layer["id"] == "contour")
+    assert contour["data"]["geometry"]["type"] == "MultiPolygon"
 
 
 def test_commune_without_geometry_states_why(app_env):

@@ -23,6 +23,11 @@ def _deck(at: AppTest) -> dict:
     return json.loads(charts[0].proto.json)
 
 
+def _national_image(at: AppTest) -> str:
+    """The image the national map paints first (its layers start with IGN's basemap)."""
+    return next(layer["image"] for layer in _deck(at)["layers"] if layer["@@type"] == "BitmapLayer")
+
+
 def test_energie_page_national_map_without_traces(app_db):
     at = AppTest.from_file(str(PAGE), default_timeout=120).run()
     assert not at.exception
@@ -36,9 +41,10 @@ def test_energie_page_national_map_without_traces(app_db):
     # the national choropleth of the chosen indicator, from the tile server: one image of
     # France, then vector tiles; never 35,000 polygons inlined in the page
     layers = _deck(at)["layers"]
-    assert [layer["@@type"] for layer in layers] == ["BitmapLayer", "MVTLayer"]
-    assert layers[0]["image"].endswith("/national/energy_charging_points.png")
-    assert "/communes/energy_charging_points/{z}/{x}/{y}.pbf" in layers[1]["data"]
+    assert [layer["@@type"] for layer in layers] == ["_WMSLayer", "BitmapLayer", "MVTLayer", "MVTLayer",
+                                                     "GeoJsonLayer", "PathLayer", "TextLayer"]
+    assert _national_image(at).endswith("/national/energy_charging_points.png")
+    assert "/communes/energy_charging_points/{z}/{x}/{y}.pbf" in layers[2]["data"]
     metric = next(m for m in at.metric if m.label == "Communes avec une valeur")
     assert metric.value.replace("\u202f", "").isdigit()
     labels = next(df for df in at.dataframe if "Identifiant SNCU" in df.value.columns).value
@@ -51,7 +57,7 @@ def test_energie_page_potential_shows_its_components(app_db):
     at = AppTest.from_file(str(PAGE), default_timeout=120).run()
     at.selectbox(key="energy-indicator").select("energy_commons_potential").run()
     assert not at.exception
-    assert _deck(at)["layers"][0]["image"].endswith("/national/energy_energy_commons_potential.png")
+    assert _national_image(at).endswith("/national/energy_energy_commons_potential.png")
     assert any(h.value == "Méthode du potentiel de communs énergétiques" for h in at.subheader)
     methods = next(df for df in at.dataframe if "Méthode" in df.value.columns and "Composante" in df.value.columns)
     assert len(methods.value) == 5
@@ -145,4 +151,4 @@ def test_energie_page_shows_every_indicator(app_db):
     for key in [key for key, indicator in energy.INDICATORS.items() if indicator.breaks]:
         at.selectbox(key="energy-indicator").set_value(key).run()
         assert not at.exception, key
-        assert _deck(at)["layers"][0]["image"].endswith(f"/national/energy_{key}.png")
+        assert _national_image(at).endswith(f"/national/energy_{key}.png")
