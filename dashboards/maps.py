@@ -23,8 +23,9 @@ FRANCE_VIEW = pdk.ViewState(latitude=46.5, longitude=2.4, zoom=5.0, min_zoom=TIL
 # The national choropleth's vector tiles start one zoom in: the national view is one image.
 NATIONAL_TILES_MIN_ZOOM = 6
 # The national maps: metropolitan France and, west of it, the overseas insets
-# (observatory.overseas_insets), within the map's width on a laptop screen.
-NATIONAL_VIEW = pdk.ViewState(latitude=46.2, longitude=-0.1, zoom=4.55, min_zoom=4.5, max_zoom=13)
+# (observatory.overseas_insets), within the map's width on a laptop screen; a phone's narrower
+# map shows its middle, and may zoom out to see the rest (the national image has no minimum zoom).
+NATIONAL_VIEW = pdk.ViewState(latitude=46.2, longitude=-0.1, zoom=4.55, min_zoom=3.5, max_zoom=13)
 # Text drawn on maps, in the app's font.
 MAP_FONT = '"Source Sans Pro", "Source Sans 3", sans-serif'
 # Tiles carry each commune's value as French text with its unit (`valeur`).
