@@ -147,3 +147,20 @@ def test_header_without_rows_is_refused(irve_csv, schema_path, tmp_path):
     path.write_text(header + "\n\n", encoding="utf-8")
     with pytest.raises(IrveFormatError, match="l'en-tête n'est suivi d'aucune ligne de données"):
         read_irve(path, schema_path, today=TODAY)
+
+
+def test_blank_first_line_is_refused(irve_csv, schema_path, tmp_path):
+    # Found by test_properties: Arrow took the header for the first row and typed its columns null.
+    path = tmp_path / "irve.csv"
+    path.write_bytes(b"\n" + irve_csv([]).read_bytes())
+    with pytest.raises(IrveFormatError, match="la première ligne, l'en-tête, est vide"):
+        read_irve(path, schema_path, today=TODAY)
+
+
+def test_stray_quote_spreading_the_header_over_a_line_break_is_refused(irve_csv, schema_path, tmp_path):
+    # Found by test_properties: the quote closes inside a station name holding a line break.
+    data = irve_csv([point(1, nom_station="\n")]).read_bytes()
+    path = tmp_path / "irve.csv"
+    path.write_bytes(data[:1] + b'"' + data[1:])
+    with pytest.raises(IrveFormatError, match="en-tête illisible"):
+        read_irve(path, schema_path, today=TODAY)

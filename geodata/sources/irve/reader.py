@@ -148,11 +148,15 @@ def _header_end(raw: bytes, name: str) -> int:
                           f"première fin de ligne" + (", ou un guillemet ouvert jamais fermé" if quoted else ""))
 
 
-def _column_names(header: str, delimiter: str) -> tuple[list[str], list[str]]:
+def _column_names(header: str, delimiter: str, name: str) -> tuple[list[str], list[str]]:
     """The header's names, spaces and line breaks folded; a repeated name gets its rank
     ("puissance_nominale (2)") so that every column stays, and is noted."""
     names, notes, seen = [], [], {}
-    for value in next(csv.reader([header], delimiter=delimiter), []):
+    try:
+        values = next(csv.reader([header], delimiter=delimiter), [])
+    except csv.Error as error:   # a stray quote makes the "header" run over several lines
+        raise IrveFormatError(f"{name}: en-tête illisible ({error})") from error
+    for value in values:
         name = " ".join(value.split())
         seen[name] = seen.get(name, 0) + 1
         if seen[name] > 1:
@@ -187,12 +191,15 @@ def read_csv_text(path: Path, *, member_pattern: str = "*.csv") -> CsvText:
         raw = raw[3:]
     end = _header_end(raw, name)
     header = raw[:end].decode(encoding).rstrip("\r")
+    if not header.strip():
+        # Arrow would then take the first data row as the header and guess its columns' types.
+        raise IrveFormatError(f"{name}: la première ligne, l'en-tête, est vide")
     delimiter = _delimiter(header.split("\n", 1)[0])
     if encoding != "utf-8":
         notes.append(f"encoding {encoding} (the schema asks for UTF-8)")
     if delimiter != ",":
         notes.append(f"delimiter {delimiter!r} (the schema asks for ',')")
-    names, renamed = _column_names(header, delimiter)
+    names, renamed = _column_names(header, delimiter, name)
     notes += renamed
     ends_cleanly = raw.rstrip(b" ").endswith((b"\n", b"\r"))
     bad_rows: list[pacsv.InvalidRow] = []
