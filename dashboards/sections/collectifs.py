@@ -358,7 +358,10 @@ if leave.button("Se déconnecter", key="sign-out"):
         groups.logout(conn, member.token)
     del st.session_state[TOKEN]
     if st.user.get("is_logged_in"):
-        st.logout()  # the provider's identity too, or the next visit would sign in again
+        # The provider's identity too, or the next visit would sign in again. Its redirect is a
+        # message queued for the browser: a rerun here would start a run that drops it.
+        st.logout()
+        st.stop()
     st.rerun()
 with engine().connect() as conn:
     names = dict(conn.exec_driver_sql(
