@@ -148,14 +148,14 @@ def _header_end(raw: bytes, name: str) -> int:
                           f"première fin de ligne" + (", ou un guillemet ouvert jamais fermé" if quoted else ""))
 
 
-def _column_names(header: str, delimiter: str, name: str) -> tuple[list[str], list[str]]:
+def _column_names(header: str, delimiter: str, file_name: str) -> tuple[list[str], list[str]]:
     """The header's names, spaces and line breaks folded; a repeated name gets its rank
     ("puissance_nominale (2)") so that every column stays, and is noted."""
     names, notes, seen = [], [], {}
     try:
         values = next(csv.reader([header], delimiter=delimiter), [])
     except csv.Error as error:   # a stray quote makes the "header" run over several lines
-        raise IrveFormatError(f"{name}: en-tête illisible ({error})") from error
+        raise IrveFormatError(f"{file_name}: en-tête illisible ({error})") from error
     for value in values:
         name = " ".join(value.split())
         seen[name] = seen.get(name, 0) + 1
