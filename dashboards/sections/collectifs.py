@@ -220,9 +220,10 @@ def _review_table(plan) -> pd.DataFrame:
     })
 
 
-def _plan(member: groups.Session, name: str, data: bytes, choices: dict):
-    """The review of a file, made once per file and set of picks (the page reruns often)."""
-    key = (member.collectif_id, hashlib.sha256(data).hexdigest(),
+def _plan(member: groups.Session, name: str, data: bytes, digest: str, choices: dict):
+    """The review of a file (`digest`: its SHA-256), made once per file and set of picks (the
+    page reruns often)."""
+    key = (member.collectif_id, digest,
            tuple(sorted((n, c["insee_code"]) for n, c in choices.items())))
     plans = st.session_state.setdefault("plans", {})
     if key not in plans:
@@ -255,7 +256,7 @@ def _upload(member: groups.Session) -> None:
     digest = hashlib.sha256(data).hexdigest()
     choices = st.session_state.setdefault("choices", {}).setdefault(digest, {})
     try:
-        plan = _plan(member, uploaded.name, data, choices)
+        plan = _plan(member, uploaded.name, data, digest, choices)
     except groups.GroupError as error:
         st.error(str(error))
         return
