@@ -67,6 +67,11 @@ def _designation(match: Match) -> str:
     return fold_name(via.rsplit(" (", 1)[0]) if via else ""
 
 
+def measure_order(number: str) -> tuple:
+    """Sort key of measure numbers: the principles (letters) first, then the measures by value."""
+    return (number.isdigit(), int(number) if number.isdigit() else number)
+
+
 def _measure_label(numbers: set[str]) -> str:
     measures = sorted((n for n in numbers if n.isdigit()), key=int)
     principles = sorted(n for n in numbers if n.isalpha())
@@ -164,7 +169,7 @@ def _merge(rows: list[tuple[pacte.SignatureRow, Match]], catalogue: set[str],
         signed_on=min(dates) if dates else None, source=first.source,
         match_method=first_match.method, match_score=first_match.score,
         row_numbers=[row.row_number for row, _ in rows],
-        measures=sorted(measures, key=lambda n: (n.isdigit(), int(n) if n.isdigit() else n)))
+        measures=sorted(measures, key=measure_order))
 
 
 def plan_follow_up(parsed: pacte.ParsedList, matches: dict[int, Match], *, dataset: str,

@@ -152,7 +152,7 @@ if timeline.empty:
     st.info(f"{pact.PENDING_ASSESSMENT} : aucun constat de suivi pour cette campagne (listes de suivi "
             "importées, ou saisies des collectifs dans l'Espace des collectifs).")
 else:
-    followed = sorted(set(timeline["measure_number"]), key=lambda n: (n.isdigit(), int(n) if n.isdigit() else n))
+    followed = sorted(set(timeline["measure_number"]), key=pact.measure_order)
     followed_measure = st.selectbox("Mesure suivie", followed, key="timeline-measure",
                                     format_func=lambda n: measure_titles.get(n, n))
     measure_timeline = timeline[timeline["measure_number"] == followed_measure]
