@@ -395,8 +395,7 @@ class TileService:
         indicator = SERVED[key]
 
         def draw() -> bytes:
-            with psycopg.connect(self.database_url, autocommit=True) as conn:
-                conn.execute(f"SET ROLE {db.READER_ROLE}")
+            with db.reader_connection(self.database_url) as conn:
                 return render_national_png(conn, indicator)
         return await self.shared((version, key, "national"), lambda: anyio.to_thread.run_sync(draw))
 
