@@ -97,13 +97,18 @@ def attribution_style() -> str:
             "background: rgba(255, 255, 255, 0.75); pointer-events: none; z-index: 1; }")
 
 
+def national_image_layer(tiles_url: str, indicator: MapIndicator) -> pdk.Layer:
+    """The tile server's image of metropolitan France for an indicator."""
+    return pdk.Layer("BitmapLayer", id=f"france-{indicator.key}", image=f"{tiles_url}/national/{indicator.key}.png",
+                     bounds=list(BOUNDS_LONLAT))
+
+
 def national_layers(tiles_url: str, indicator: MapIndicator) -> list[pdk.Layer]:
     """The national choropleth: one image of France at the national view (it paints with the
     page, where 35,000 vector polygons took seconds without a GPU), then vector tiles, with
     their tooltips and the communes' names, from zoom 6."""
-    overview = pdk.Layer("BitmapLayer", id=f"france-{indicator.key}", image=f"{tiles_url}/national/{indicator.key}.png",
-                         bounds=list(BOUNDS_LONLAT))
-    layers = [overview, commune_tiles_layer(tiles_url, indicator, min_zoom=NATIONAL_TILES_MIN_ZOOM)]
+    layers = [national_image_layer(tiles_url, indicator),
+              commune_tiles_layer(tiles_url, indicator, min_zoom=NATIONAL_TILES_MIN_ZOOM)]
     if basemap() is not None:
         for layer in layers:
             layer.opacity = OVER_BASEMAP_OPACITY
@@ -162,7 +167,7 @@ def background_layer(tiles_url: str) -> pdk.Layer:
     the browser 9-28 s after each filter change of the Pacte page (software WebGL redraws
     every tile polygon; from zoom 8 only, still 2-5 s): the image alone redraws in a fraction
     of that (benchmarks/page_interactions.py)."""
-    image = national_layers(tiles_url, BACKGROUND)[0]
+    image = national_image_layer(tiles_url, BACKGROUND)
     image.pickable = False
     image.opacity = 0.35
     return image
