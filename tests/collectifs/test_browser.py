@@ -66,6 +66,12 @@ def test_invite_upload_publish_follow_up_and_public_timeline(page, app_url, grou
     def step(name, started):
         timings[name] = time.perf_counter() - started
 
+    def refused(what):
+        """Wait for the page's refusal and keep its text for the report."""
+        error = page.get_by_test_id("stAlertContentError").first
+        error.wait_for()
+        refusals.append((what, error.inner_text()))
+
     started = time.perf_counter()
     with psycopg.connect(observatory_db) as conn:
         groups.create_group(conn, "Collectif Lille Métropole", ["59350", "59009"], "municipales-2020")
@@ -113,9 +119,7 @@ def test_invite_upload_publish_follow_up_and_public_timeline(page, app_url, grou
 
     uploader = page.locator("[data-testid='stFileUploader'] input[type='file']")
     uploader.set_input_files(files=[{"name": "liste.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4"}])
-    error = page.get_by_test_id("stAlertContentError").first
-    error.wait_for()
-    refusals.append(("fichier .pdf", error.inner_text()))
+    refused("fichier .pdf")
     # The code says Villeneuve-d'Ascq, the name Lomme (in Lille): the member picks the commune.
     started = time.perf_counter()
     uploader.set_input_files(files=[{"name": "correction.csv", "mimeType": "text/csv",
@@ -143,9 +147,7 @@ def test_invite_upload_publish_follow_up_and_public_timeline(page, app_url, grou
         if number == 1:  # a link that is not http(s) first: refused, the text stays
             form.get_by_label("Lien vers la preuve").fill("javascript:alert(document.cookie)")
             form.get_by_role("button", name="Enregistrer ce constat").click()
-            error = page.get_by_test_id("stAlertContentError").first
-            error.wait_for()
-            refusals.append(("lien de preuve javascript:", error.inner_text()))
+            refused("lien de preuve javascript:")
             page.screenshot(path=SCREENSHOTS / "collectifs-4-refus-lien.png")
             assert form.get_by_label("Commentaire").input_value() == comment
             form.get_by_label("Lien vers la preuve").fill(evidence)
@@ -156,9 +158,7 @@ def test_invite_upload_publish_follow_up_and_public_timeline(page, app_url, grou
             else:
                 form.get_by_label(field).fill(value)
             form.get_by_role("button", name="Enregistrer ce constat").click()
-            error = page.get_by_test_id("stAlertContentError").first
-            error.wait_for()
-            refusals.append((what, error.inner_text()))
+            refused(what)
             page.screenshot(path=SCREENSHOTS / screenshot)
             assert form.get_by_label("Lien vers la preuve").input_value() == evidence
             if field == "date":
@@ -192,16 +192,12 @@ def test_invite_upload_publish_follow_up_and_public_timeline(page, app_url, grou
 
     # The invitation link again, then a wrong password: refused.
     page.goto(link)
-    error = page.get_by_test_id("stAlertContentError").first
-    error.wait_for()
-    refusals.append(("lien d'invitation déjà utilisé", error.inner_text()))
+    refused("lien d'invitation déjà utilisé")
     page.goto(f"{app_url}/collectifs")
     page.get_by_label("Adresse électronique").fill("referente@example.org")
     page.get_by_label("Mot de passe").fill("pas le bon mot de passe")
     page.get_by_role("button", name="Se connecter").click()
-    error = page.get_by_test_id("stAlertContentError").first
-    error.wait_for()
-    refusals.append(("mauvais mot de passe", error.inner_text()))
+    refused("mauvais mot de passe")
     page.screenshot(path=SCREENSHOTS / "collectifs-7-refus-mot-de-passe.png")
 
     with psycopg.connect(observatory_db) as conn:
