@@ -222,7 +222,8 @@ def _review_table(plan) -> pd.DataFrame:
 
 def _plan(member: groups.Session, name: str, data: bytes, digest: str, choices: dict):
     """The review of a file (`digest`: its SHA-256), made once per file and set of picks (the
-    page reruns often)."""
+    page reruns often). Only the latest is kept: one per earlier file or pick would pile up in
+    the session."""
     key = (member.collectif_id, digest,
            tuple(sorted((n, c["insee_code"]) for n, c in choices.items())))
     plans = st.session_state.setdefault("plans", {})
@@ -232,11 +233,13 @@ def _plan(member: groups.Session, name: str, data: bytes, digest: str, choices: 
         path.write_bytes(data)
         try:
             with db.reader_connection() as conn:  # the review only reads public views
-                plans[key] = groups.plan_upload(conn, path, member, today=date.today(), reference=_reference(),
-                                                choices={int(n): groups.candidate_of(c) for n, c in choices.items()})
+                plan = groups.plan_upload(conn, path, member, today=date.today(), reference=_reference(),
+                                          choices={int(n): groups.candidate_of(c) for n, c in choices.items()})
         finally:
             path.unlink(missing_ok=True)
             folder.rmdir()
+        plans.clear()
+        plans[key] = plan
     return plans[key]
 
 
