@@ -22,10 +22,18 @@ TILE_MIN_ZOOM = 5
 FRANCE_VIEW = pdk.ViewState(latitude=46.5, longitude=2.4, zoom=5.0, min_zoom=TILE_MIN_ZOOM, max_zoom=13)
 # The national choropleth's vector tiles start one zoom in: the national view is one image.
 NATIONAL_TILES_MIN_ZOOM = 6
+# Commune borders are drawn from this zoom (`commune_outlines_layer`).
+OUTLINES_MIN_ZOOM = 9
 # The national maps: metropolitan France and, west of it, the overseas insets
-# (observatory.overseas_insets), within the map's width on a laptop screen; a phone's narrower
-# map shows its middle, and may zoom out to see the rest (the national image has no minimum zoom).
+# (observatory.overseas_insets), within the map's width in a 1400 px window (655 px).
 NATIONAL_VIEW = pdk.ViewState(latitude=46.2, longitude=-0.1, zoom=4.55, min_zoom=3.5, max_zoom=13)
+# deck.gl keeps the view it is given whatever the map's width: on a phone the laptop's view
+# showed the west of France only, without the insets. A phone gets its own map (`PHONE_WIDTH_CSS`),
+# the same composite zoomed out to fit the map of a 360 px window (328 px).
+NATIONAL_PHONE_VIEW = pdk.ViewState(latitude=46.2, longitude=-0.1, zoom=NATIONAL_VIEW.zoom - math.log2(655 / 328),
+                                    min_zoom=3.0, max_zoom=13)
+# Streamlit stacks columns below 640 px: the phone layout.
+PHONE_WIDTH_CSS = "640px"
 # Text drawn on maps, in the app's font.
 MAP_FONT = '"Source Sans Pro", "Source Sans 3", sans-serif'
 # Tiles carry each commune's value as French text with its unit (`valeur`).
@@ -97,6 +105,12 @@ def attribution_style() -> str:
             "background: rgba(255, 255, 255, 0.75); pointer-events: none; z-index: 1; }")
 
 
+def phone_or_wide_style() -> str:
+    """CSS that shows the containers keyed `phone-…` on phones only and `wide-…` elsewhere."""
+    return (f"@media (max-width: {PHONE_WIDTH_CSS}) {{ [class*='st-key-wide-'] {{ display: none; }} }}"
+            f"@media not (max-width: {PHONE_WIDTH_CSS}) {{ [class*='st-key-phone-'] {{ display: none; }} }}")
+
+
 def national_image_layer(tiles_url: str, indicator: MapIndicator) -> pdk.Layer:
     """The tile server's image of metropolitan France for an indicator."""
     return pdk.Layer("BitmapLayer", id=f"france-{indicator.key}", image=f"{tiles_url}/national/{indicator.key}.png",
@@ -106,13 +120,14 @@ def national_image_layer(tiles_url: str, indicator: MapIndicator) -> pdk.Layer:
 def national_layers(tiles_url: str, indicator: MapIndicator) -> list[pdk.Layer]:
     """The national choropleth: one image of France at the national view (it paints with the
     page, where 35,000 vector polygons took seconds without a GPU), then vector tiles, with
-    their tooltips and the communes' names, from zoom 6."""
+    their tooltips and the communes' names, from zoom 6, and their borders from zoom 9."""
     layers = [national_image_layer(tiles_url, indicator),
               commune_tiles_layer(tiles_url, indicator, min_zoom=NATIONAL_TILES_MIN_ZOOM)]
     if basemap() is not None:
         for layer in layers:
             layer.opacity = OVER_BASEMAP_OPACITY
-    return [*layers, commune_names_layer(tiles_url, indicator, min_zoom=NATIONAL_TILES_MIN_ZOOM)]
+    return [*layers, commune_outlines_layer(tiles_url, indicator),
+            commune_names_layer(tiles_url, indicator, min_zoom=NATIONAL_TILES_MIN_ZOOM)]
 
 
 def inset_layers(features: list[dict], frames: list[dict]) -> list[pdk.Layer]:
@@ -143,10 +158,22 @@ def _tiles_layer(tiles_url: str, indicator: MapIndicator, tile_layer: str, layer
 
 
 def commune_tiles_layer(tiles_url: str, indicator: MapIndicator, min_zoom: int = TILE_MIN_ZOOM) -> pdk.Layer:
+    """The communes, filled with their class's colour; hover shows the tooltip, a click opens
+    the commune. Fills only: deck.gl draws every pickable layer again at each hover and each
+    click, and the outlines made that 0.3-1.7 s at zooms 6-9 in software WebGL, against
+    75-95 ms without them (headless Chromium, measured around deck's pick); a press held that
+    long is no longer a click for deck.gl's gesture recogniser (250 ms), and the click was lost."""
     return _tiles_layer(tiles_url, indicator, COMMUNE_LAYER, f"communes-{indicator.key}", min_zoom,
-                        get_fill_color="[properties.r, properties.g, properties.b, 255]",
-                        get_line_color=[255, 255, 255, 50], line_width_min_pixels=0, pickable=True,
-                        auto_highlight=True)
+                        get_fill_color="[properties.r, properties.g, properties.b, 255]", stroked=False,
+                        pickable=True, auto_highlight=True)
+
+
+def commune_outlines_layer(tiles_url: str, indicator: MapIndicator) -> pdk.Layer:
+    """The communes' borders, from zoom 9 where neighbours are large enough to need them; not
+    pickable, so that hovering and clicking never draw them (see `commune_tiles_layer`)."""
+    return _tiles_layer(tiles_url, indicator, COMMUNE_LAYER, f"outlines-{indicator.key}", OUTLINES_MIN_ZOOM,
+                        filled=False, get_line_color=[255, 255, 255, 90], line_width_min_pixels=1,
+                        pickable=False)
 
 
 def commune_names_layer(tiles_url: str, indicator: MapIndicator, min_zoom: int = TILE_MIN_ZOOM) -> pdk.Layer:

@@ -54,15 +54,22 @@ def test_home_map_paints_communes_offline_and_search_opens_the_commune(page, app
     # deck.gl picks on mouse moves only: move again until the tiles under the pointer are drawn.
     tooltip = page.locator(".deck-tooltip")
     deadline = time.monotonic() + 30
-    step = 0
+    step, pointer = 0, (0.0, 0.0)
     while time.monotonic() < deadline and not (tooltip.count() and tooltip.first.is_visible()
                                                and tooltip.first.inner_text().strip()):
         step += 1
-        page.mouse.move(box["x"] + box["width"] * 0.55 + step % 7, box["y"] + box["height"] * 0.3 + step % 5)
+        pointer = (box["x"] + box["width"] * 0.55 + step % 7, box["y"] + box["height"] * 0.3 + step % 5)
+        page.mouse.move(*pointer)
         time.sleep(0.5)
     assert tooltip.count() and tooltip.first.is_visible(), "no tooltip over the zoomed-in communes"
-    assert re.search(r"\(\d[\dAB]\d{3}\)\n?.*\d(,\d)?\u202fhab\./km²$", tooltip.first.inner_text().strip(),
-                     re.S), tooltip.first.inner_text()
+    hovered = tooltip.first.inner_text().strip()
+    assert re.search(r"\(\d[\dAB]\d{3}\)\n?.*\d(,\d)?\u202fhab\./km²$", hovered, re.S), hovered
+    # A click on that commune of the vector tiles opens its page: deck.gl picks again on the
+    # press, which must end within its click gesture's 250 ms (dashboards.maps.commune_tiles_layer).
+    code = re.search(r"\((\d[\dAB]\d{3})\)", hovered).group(1)
+    page.mouse.click(*pointer)
+    page.wait_for_url(re.compile(rf"/commune\?code={code}$"), timeout=30_000)
+    page.get_by_text(f"Code Insee {code}").first.wait_for(timeout=30_000)
 
     page.goto(app_url)
     page.get_by_label("Nom ou code postal").fill("Lille")
