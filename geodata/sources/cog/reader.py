@@ -35,6 +35,15 @@ COMMUNES_2024 = SourceFile(name="cog-communes-2024",
                            mirror_path="cog/2024/v_commune_2024.csv", vintage="2024",
                            licence="Licence Ouverte 2.0 (Insee)")
 
+# INSEE's list of every commune since 1943 with the dates of each of its names: it names the
+# codes merged before 2018, which neither the 2026 package nor the COG 2024 file names. Not in
+# this project's mirror: a refresh from the official URLs reads it, a mirror without it leaves
+# those codes unnamed and says how many (`former_unnamed`).
+COMMUNES_SINCE_1943 = SourceFile(name="cog-communes-since-1943",
+                                 url="https://www.insee.fr/fr/statistiques/fichier/7766585/v_commune_depuis_1943.csv",
+                                 mirror_path="cog/2024/v_commune_depuis_1943.csv", vintage="2024",
+                                 licence="Licence Ouverte 2.0 (Insee)")
+
 INSEE_CODE_PATTERN = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 
 # The kinds of `core.former_commune`: codes that resolve to a current commune.
@@ -56,6 +65,11 @@ class CogReference:
     rejected: list[Rejected] = field(default_factory=list)
     rows_read: int = 0
     former_named_2024: int = 0   # absorbed codes named from INSEE's COG 2024 file
+    former_named_history: int = 0   # absorbed codes named from INSEE's communes since 1943
+
+    @property
+    def former_unnamed(self) -> int:
+        return sum(1 for former in self.former_communes if former[2] is None)
 
     @property
     def population_total(self) -> int:
@@ -117,21 +131,38 @@ def read_reference(communes: Path, epci: Path, departements: Path, regions: Path
     return ref
 
 
-def read_names_2024(path: Path) -> dict[str, str]:
-    """Code -> name (LIBELLE) of every entry of INSEE's COG 2024 commune file, a current
-    commune's name before a delegated or associated one's under the same code."""
+def _insee_rows(path: Path, what: str, columns: set[str]) -> list[dict[str, str]]:
     try:
         with open(path, encoding="utf-8", newline="") as file:
             rows = list(csv.DictReader(file))
     except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise ValueError(f"COG 2024: {path} is not a readable CSV: {error}") from error
-    if not rows or not {"TYPECOM", "COM", "LIBELLE"} <= set(rows[0]):
-        raise ValueError(f"COG 2024: {path} lacks the columns TYPECOM, COM, LIBELLE")
+        raise ValueError(f"{what}: {path} is not a readable CSV: {error}") from error
+    if not rows or not columns <= set(rows[0]):
+        raise ValueError(f"{what}: {path} lacks the columns {', '.join(sorted(columns))}")
+    return rows
+
+
+def read_names_2024(path: Path) -> dict[str, str]:
+    """Code -> name (LIBELLE) of every entry of INSEE's COG 2024 commune file, a current
+    commune's name before a delegated or associated one's under the same code."""
+    rows = _insee_rows(path, "COG 2024", {"TYPECOM", "COM", "LIBELLE"})
     names: dict[str, str] = {}
     for row in sorted(rows, key=lambda r: r["TYPECOM"] != "COM"):
         if INSEE_CODE_PATTERN.match(row["COM"]) and row["LIBELLE"].strip():
             names.setdefault(row["COM"], row["LIBELLE"].strip())
     return names
+
+
+def read_last_names(path: Path) -> dict[str, str]:
+    """Code -> the last name (LIBELLE) INSEE's communes since 1943 give it: the name of its
+    latest period (DATE_DEBUT, ISO dates; empty for a name held since 1943)."""
+    rows = _insee_rows(path, "communes since 1943", {"COM", "LIBELLE", "DATE_DEBUT", "DATE_FIN"})
+    latest: dict[str, tuple[str, str]] = {}
+    for row in rows:
+        code, name, start = row["COM"], row["LIBELLE"].strip(), row["DATE_DEBUT"] or ""
+        if INSEE_CODE_PATTERN.match(code) and name and (code not in latest or start > latest[code][0]):
+            latest[code] = (start, name)
+    return {code: name for code, (_, name) in latest.items()}
 
 
 def name_former_communes(ref: CogReference, names: dict[str, str]) -> int:
