@@ -16,24 +16,30 @@ from observatory.national_image import BOUNDS_LONLAT
 from observatory.tiles import LABEL_LAYER
 from observatory.tiles import LAYER as COMMUNE_LAYER
 
-# deck.gl 9 draws no tile while the view is below the layer's min_zoom, and a z4 tile of all
-# communes would be one heavy download: maps of France start at, and stay above, zoom 5.
-TILE_MIN_ZOOM = 5
-FRANCE_VIEW = pdk.ViewState(latitude=46.5, longitude=2.4, zoom=5.0, min_zoom=TILE_MIN_ZOOM, max_zoom=13)
-# The national choropleth's vector tiles start one zoom in: the national view is one image.
+# The national choropleth's vector tiles start at zoom 6 (deck.gl draws none below a layer's
+# min_zoom, and a z4 tile of all communes would be one heavy download): the national view,
+# below, is one image.
 NATIONAL_TILES_MIN_ZOOM = 6
 # Commune borders are drawn from this zoom (`commune_outlines_layer`).
 OUTLINES_MIN_ZOOM = 9
 # The national maps: metropolitan France and, west of it, the overseas insets
 # (observatory.overseas_insets), within the map's width in a 1400 px window (655 px).
+NATIONAL_VIEW_WIDTH_PX = 655
 NATIONAL_VIEW = pdk.ViewState(latitude=46.2, longitude=-0.1, zoom=4.55, min_zoom=3.5, max_zoom=13)
-# deck.gl keeps the view it is given whatever the map's width: on a phone the laptop's view
-# showed the west of France only, without the insets. A phone gets its own map (`PHONE_WIDTH_CSS`),
-# the same composite zoomed out to fit the map of a 360 px window (328 px).
-NATIONAL_PHONE_VIEW = pdk.ViewState(latitude=46.2, longitude=-0.1, zoom=NATIONAL_VIEW.zoom - math.log2(655 / 328),
-                                    min_zoom=3.0, max_zoom=13)
-# Streamlit stacks columns below 640 px: the phone layout.
+# A phone's maps are framed for the map of a 360 px window (328 px), in the layout Streamlit
+# gives windows up to 640 px wide (columns stacked): `phone_or_wide_style`.
+PHONE_MAP_WIDTH_PX = 328
 PHONE_WIDTH_CSS = "640px"
+
+
+def national_view(width_px: int) -> pdk.ViewState:
+    """NATIONAL_VIEW's composite, zoomed to fit a map `width_px` wide."""
+    return pdk.ViewState(latitude=NATIONAL_VIEW.latitude, longitude=NATIONAL_VIEW.longitude,
+                         zoom=NATIONAL_VIEW.zoom - math.log2(NATIONAL_VIEW_WIDTH_PX / width_px),
+                         min_zoom=3.0, max_zoom=NATIONAL_VIEW.max_zoom)
+
+
+NATIONAL_PHONE_VIEW = national_view(PHONE_MAP_WIDTH_PX)
 # Text drawn on maps, in the app's font.
 MAP_FONT = '"Source Sans Pro", "Source Sans 3", sans-serif'
 # Tiles carry each commune's value as French text with its unit (`valeur`).
@@ -157,7 +163,7 @@ def _tiles_layer(tiles_url: str, indicator: MapIndicator, tile_layer: str, layer
                      **style)
 
 
-def commune_tiles_layer(tiles_url: str, indicator: MapIndicator, min_zoom: int = TILE_MIN_ZOOM) -> pdk.Layer:
+def commune_tiles_layer(tiles_url: str, indicator: MapIndicator, min_zoom: int = NATIONAL_TILES_MIN_ZOOM) -> pdk.Layer:
     """The communes, filled with their class's colour; hover shows the tooltip, a click opens
     the commune. Fills only: deck.gl draws every pickable layer again at each hover and each
     click, and the outlines made that 0.3-1.7 s at zooms 6-9 in software WebGL, against
@@ -176,7 +182,7 @@ def commune_outlines_layer(tiles_url: str, indicator: MapIndicator) -> pdk.Layer
                         pickable=False)
 
 
-def commune_names_layer(tiles_url: str, indicator: MapIndicator, min_zoom: int = TILE_MIN_ZOOM) -> pdk.Layer:
+def commune_names_layer(tiles_url: str, indicator: MapIndicator, min_zoom: int = NATIONAL_TILES_MIN_ZOOM) -> pdk.Layer:
     """The communes' names, from the tiles' label points (they hold a name from the zoom where
     it fits inside its commune), over the coloured communes: the same tiles, from the browser's
     cache."""
@@ -216,7 +222,12 @@ def view_around(xmin: float, ymin: float, xmax: float, ymax: float, *, width_px:
     world_share_x = max(xmax - xmin, 1e-4) / 360
     world_share_y = max(mercator(ymax) - mercator(ymin), 1e-6) / (2 * math.pi)
     zoom = math.log2(margin * min(width_px / world_share_x, height_px / world_share_y) / 512)
-    return pdk.ViewState(latitude=(ymin + ymax) / 2, longitude=(xmin + xmax) / 2, zoom=max(4.0, min(14.0, zoom)))
+    return pdk.ViewState(latitude=(ymin + ymax) / 2, longitude=(xmin + xmax) / 2, zoom=max(3.0, min(14.0, zoom)))
+
+
+def france_view(width_px: int, height_px: int) -> pdk.ViewState:
+    """Metropolitan France (the national image's bounds) in a map of `width_px` x `height_px`."""
+    return view_around(*BOUNDS_LONLAT, width_px=width_px, height_px=height_px, margin=0.95)
 
 
 def legend_html(indicator: MapIndicator, minimum: float | None = None) -> str:

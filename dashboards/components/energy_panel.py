@@ -10,6 +10,7 @@ import pydeck as pdk
 import sqlalchemy as sa
 import streamlit as st
 
+from dashboards.components.map_widths import map_widths
 from dashboards.format import number
 from observatory.formatting import NOT_RECORDED
 from dashboards.maps import contour_layer, offline_deck, swatches_html, view_around
@@ -59,7 +60,10 @@ def yes_no(value: bool | None) -> str:
     return NOT_RECORDED if value is None else ("oui" if value else "non")
 
 
-def _map(profile: dict | None, points: list[dict], networks: list[dict]) -> pdk.Deck | None:
+def _map_layers(profile: dict | None, points: list[dict], networks: list[dict]) -> list[pdk.Layer]:
+    """The commune's contour, heat networks and charging points; none without a framed contour."""
+    if not profile or profile.get("xmin") is None:
+        return []
     layers = []
     if profile and profile.get("contour"):
         layers.append(contour_layer(profile["contour"], "energy-contour"))
@@ -85,12 +89,7 @@ def _map(profile: dict | None, points: list[dict], networks: list[dict]) -> pdk.
                                 get_position=["lon", "lat"], get_fill_color="colour",
                                 radius_min_pixels=4, get_line_color=[40, 40, 40], stroked=True,
                                 line_width_min_pixels=1, pickable=True))
-    if not layers or not profile or profile.get("xmin") is None:
-        return None
-    view = view_around(profile["xmin"], profile["ymin"], profile["xmax"], profile["ymax"],
-                       width_px=800, height_px=ENERGY_MAP_HEIGHT)
-    return offline_deck(layers=layers, initial_view_state=view,
-                       tooltip={"html": "<b>{name}</b><br/>{detail}"})
+    return layers
 
 
 def warn_heat_layer_unavailable(status: dict, consequence: str) -> None:
@@ -138,9 +137,14 @@ def show_energy_panel(engine: sa.Engine, insee_code: str, profile: dict | None =
                + " · ".join(f"{energy.INDICATORS[key].label.lower()} {rank_text(ranks.get(key))}"
                             for key in energy.RANKED if key != "energy_commons_potential"))
 
-    deck = _map(profile, points, networks)
-    if deck is not None:
-        st.pydeck_chart(deck, height=ENERGY_MAP_HEIGHT, key=f"energy-map-{insee_code}")
+    layers = _map_layers(profile, points, networks)
+    if layers:
+        for width in map_widths(f"energy-map-{insee_code}", 800):
+            view = view_around(profile["xmin"], profile["ymin"], profile["xmax"], profile["ymax"],
+                               width_px=width.width_px, height_px=ENERGY_MAP_HEIGHT)
+            st.pydeck_chart(offline_deck(layers=layers, initial_view_state=view,
+                                         tooltip={"html": "<b>{name}</b><br/>{detail}"}),
+                            height=ENERGY_MAP_HEIGHT, key=width.key)
         legend = [(colour, label) for _, _, label, colour in POWER_CLASSES]
         if status["available"]:
             legend.append((HEAT_RGB, "réseau de chaleur (tracé ou point)"))

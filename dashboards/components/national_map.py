@@ -7,8 +7,9 @@ import streamlit as st
 
 from dashboards.components.map_click import commune_map
 from dashboards.data import indicator_minimum, overseas_insets, tiles_available, tiles_url
-from dashboards.maps import (NATIONAL_PHONE_VIEW, NATIONAL_TOOLTIP, NATIONAL_VIEW, inset_layers, legend_html,
-                             national_layers, offline_deck)
+from dashboards.components.map_widths import map_widths
+from dashboards.maps import (NATIONAL_TOOLTIP, NATIONAL_VIEW_WIDTH_PX, inset_layers, legend_html, national_layers,
+                             national_view, offline_deck)
 from observatory.map_indicators import MapIndicator
 from observatory.overseas_insets import inset_frames
 
@@ -19,12 +20,7 @@ def show_national_map(indicator: MapIndicator, chart_key: str) -> None:
         st.warning(f"La carte nationale est indisponible : le serveur de tuiles ({url}) ne répond pas. "
                    "Lancez-le avec `observatory serve`.")
     layers = [*national_layers(url, indicator), *inset_layers(overseas_insets(indicator), inset_frames())]
-    # Two maps, one shown by the window's width (dashboards.maps.phone_or_wide_style): a deck's
-    # view cannot follow its width. The hidden one is 0 px wide and draws nothing.
-    with st.container(key=f"wide-{chart_key}"):
-        commune_map(offline_deck(layers=layers, initial_view_state=NATIONAL_VIEW, tooltip=NATIONAL_TOOLTIP),
-                    height=620, key=chart_key)
-    with st.container(key=f"phone-{chart_key}"):
-        commune_map(offline_deck(layers=layers, initial_view_state=NATIONAL_PHONE_VIEW, tooltip=NATIONAL_TOOLTIP),
-                    height=340, key=f"{chart_key}-phone")
+    for width in map_widths(chart_key, NATIONAL_VIEW_WIDTH_PX):
+        commune_map(offline_deck(layers=layers, initial_view_state=national_view(width.width_px),
+                                 tooltip=NATIONAL_TOOLTIP), height=340 if width.phone else 620, key=width.key)
     st.markdown(legend_html(indicator, indicator_minimum(indicator.key, indicator.value_sql)), unsafe_allow_html=True)

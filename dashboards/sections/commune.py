@@ -5,6 +5,7 @@ from dashboards.components.compare import commune_label, commune_search
 from dashboards.components.council import show_council
 from dashboards.components.energy_panel import show_energy_panel
 from dashboards.components.export import offer_commune_downloads
+from dashboards.components.map_widths import map_widths
 from dashboards.components.not_found import commune_not_found, former_label, former_notice, successor_of
 from dashboards.components.pact_panel import show_pact_panel
 from dashboards.components.provenance import show_provenance
@@ -67,11 +68,13 @@ with details:
             st.markdown(f"- {former_label(attached['code'], attached['name'], attached['kind'])}")
 with drawing:
     if profile["contour"]:
-        st.pydeck_chart(offline_deck(layers=[contour_layer(profile["contour"])],
-                                 initial_view_state=view_around(profile["xmin"], profile["ymin"],
-                                                                profile["xmax"], profile["ymax"],
-                                                                width_px=500, height_px=CONTOUR_MAP_HEIGHT)),
-                        height=CONTOUR_MAP_HEIGHT, key="commune-contour")
+        for width in map_widths("commune-contour", 500):
+            st.pydeck_chart(offline_deck(layers=[contour_layer(profile["contour"])],
+                                         initial_view_state=view_around(profile["xmin"], profile["ymin"],
+                                                                        profile["xmax"], profile["ymax"],
+                                                                        width_px=width.width_px,
+                                                                        height_px=CONTOUR_MAP_HEIGHT)),
+                            height=CONTOUR_MAP_HEIGHT, key=width.key)
     else:
         st.warning(f"Pas de contour pour cette commune : {profile['missing_geometry_reason']}")
 

@@ -10,10 +10,11 @@ import streamlit as st
 
 from dashboards.components.energy_panel import show_potential, warn_heat_layer_unavailable, value_text
 from dashboards.components.export import offer_contours, offer_table
+from dashboards.components.map_widths import map_widths
 from dashboards.components.national_map import show_national_map
 from dashboards.data import engine, tiles_url
 from dashboards.format import number
-from dashboards.maps import FRANCE_VIEW, background_layer, offline_deck, swatches_html, view_around
+from dashboards.maps import background_layer, france_view, offline_deck, swatches_html, view_around
 from observatory import energy
 from observatory.labels import reason_label
 
@@ -85,21 +86,21 @@ def show_arrete_networks(frame: pd.DataFrame, unattached: list[dict]) -> None:
                              for k, r in zip(f["kind"], f["renewable_share_pct"])],
         co2_text=lambda f: [number(v, 3, "kg CO2/kWh") for v in f["co2_kg_per_kwh"]],
         communes_text=lambda f: [", ".join(c) for c in f["communes"]])
-    if departement != "Tous" and not placed.empty:
-        view = view_around(placed["longitude"].min(), placed["latitude"].min(), placed["longitude"].max(),
-                           placed["latitude"].max(), width_px=900, height_px=480)
-    else:
-        view = FRANCE_VIEW
-    st.pydeck_chart(offline_deck(
-        layers=[background_layer(tiles_url()),
-                pdk.Layer("ScatterplotLayer", data=placed[["sncu_id", "name", "longitude", "latitude", "colour",
-                                                           "rate_text", "co2_text", "communes_text"]],
-                          id="heat-networks-arrete", get_position="[longitude, latitude]", get_fill_color="colour",
-                          radius_min_pixels=5, radius_max_pixels=12, get_radius=2500, pickable=True,
-                          stroked=True, get_line_color=[40, 40, 40], line_width_min_pixels=1)],
-        initial_view_state=view,
-        tooltip={"html": "<b>{name}</b> ({sncu_id})<br/>{communes_text}<br/>EnR&R : {rate_text}<br/>{co2_text}"}),
-        height=480, key="heat-arrete-map")
+    layers = [background_layer(tiles_url()),
+              pdk.Layer("ScatterplotLayer", data=placed[["sncu_id", "name", "longitude", "latitude", "colour",
+                                                         "rate_text", "co2_text", "communes_text"]],
+                        id="heat-networks-arrete", get_position="[longitude, latitude]", get_fill_color="colour",
+                        radius_min_pixels=5, radius_max_pixels=12, get_radius=2500, pickable=True,
+                        stroked=True, get_line_color=[40, 40, 40], line_width_min_pixels=1)]
+    for width in map_widths("heat-arrete-map", 900):
+        if departement != "Tous" and not placed.empty:
+            view = view_around(placed["longitude"].min(), placed["latitude"].min(), placed["longitude"].max(),
+                               placed["latitude"].max(), width_px=width.width_px, height_px=480)
+        else:
+            view = france_view(width.width_px, 480)
+        st.pydeck_chart(offline_deck(layers=layers, initial_view_state=view, tooltip={
+            "html": "<b>{name}</b> ({sncu_id})<br/>{communes_text}<br/>EnR&R : {rate_text}<br/>{co2_text}"}),
+            height=480, key=width.key)
     st.markdown(swatches_html([(colour, label) for _, _, label, colour in RATE_CLASSES]
                               + [(COLD_RGB, "réseau de froid")], "Taux EnR&R du réseau"), unsafe_allow_html=True)
     st.caption("Un point par réseau, au centre de sa commune (au milieu de ses communes quand il en dessert "

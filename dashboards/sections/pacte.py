@@ -8,10 +8,11 @@ import streamlit as st
 
 from dashboards.components.export import offer_table
 from dashboards.components.map_click import commune_map
+from dashboards.components.map_widths import map_widths
 from dashboards.components.pact_panel import TIMELINE_EXPORT, measure_label, show_timeline
 from dashboards.data import engine, tiles_url
 from dashboards.format import number
-from dashboards.maps import FRANCE_VIEW, background_layer, offline_deck, view_around
+from dashboards.maps import background_layer, france_view, offline_deck, view_around
 from geodata.sources.pacte.reader import COMMITMENT_LABELS, REASON_LABELS
 from geodata.sources.pacte.store import REFUSED
 from observatory import export_tables, pact
@@ -107,18 +108,19 @@ points["radius"] = points["population"].fillna(0).clip(lower=500) ** 0.5 * 12
 # Framed on the communes of metropolitan France when there are some (the overseas ones stay
 # listed in the table and the exports), else on those shown.
 framed = points[points["lat"] > 40] if (points["lat"] > 40).any() else points
-view = FRANCE_VIEW if framed.empty else view_around(
-    framed["lon"].min(), framed["lat"].min(), framed["lon"].max(), framed["lat"].max(), width_px=1100,
-    height_px=520)
-commune_map(offline_deck(
-    layers=[background_layer(tiles_url()), pdk.Layer("ScatterplotLayer", data=points[["insee_code", "commune_name", "lon", "lat", "colour",
-                                                       "radius", "level_label", "population_label"]],
-                      id="pact-communes", get_position="[lon, lat]", get_fill_color="colour",
-                      get_radius="radius", radius_min_pixels=3, pickable=True, stroked=True,
-                      get_line_color=[60, 60, 60], line_width_min_pixels=1)],
-    initial_view_state=view,
-    tooltip={"html": "<b>{commune_name}</b> ({insee_code})<br/>Conseil : {level_label}<br/>{population_label} hab."},
-), height=520, key="pact-map")
+layers = [background_layer(tiles_url()),
+          pdk.Layer("ScatterplotLayer", data=points[["insee_code", "commune_name", "lon", "lat", "colour", "radius",
+                                                     "level_label", "population_label"]],
+                    id="pact-communes", get_position="[lon, lat]", get_fill_color="colour",
+                    get_radius="radius", radius_min_pixels=3, pickable=True, stroked=True,
+                    get_line_color=[60, 60, 60], line_width_min_pixels=1)]
+for width in map_widths("pact-map", 1100):
+    view = france_view(width.width_px, 520) if framed.empty else view_around(
+        framed["lon"].min(), framed["lat"].min(), framed["lon"].max(), framed["lat"].max(),
+        width_px=width.width_px, height_px=520)
+    commune_map(offline_deck(layers=layers, initial_view_state=view, tooltip={
+        "html": "<b>{commune_name}</b> ({insee_code})<br/>Conseil : {level_label}<br/>{population_label} hab."}),
+        height=520, key=width.key)
 st.markdown(" · ".join(
     f"<span style='color:rgb({','.join(map(str, LEVEL_COLOURS[level]))})'>●</span> {COMMITMENT_LABELS[level]}"
     for level in ("unanimous", "majority", "minority")), unsafe_allow_html=True)

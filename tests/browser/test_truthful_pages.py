@@ -9,7 +9,9 @@ import csv
 import io
 import re
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from tests.browser.harness import BROWSER_TEST, SCREENSHOTS
 
@@ -73,6 +75,14 @@ def test_pacte_page_at_both_widths(page, app_url, width):
     text = page.inner_text("[data-testid=stMain]")
     assert "ne nomment pas les mesures engagées" in text
     assert page.evaluate(CUT_METRICS) == []
+    # The map shows every engaged commune, none cut at its edges: the points (the only coloured
+    # pixels over the grey communes) keep clear of the map's sides at both widths.
+    layout = "phone" if width < 640 else "wide"
+    shot = page.locator(f".st-key-{layout}-pact-map canvas").screenshot()
+    pixels = np.asarray(Image.open(io.BytesIO(shot)).convert("RGB"), dtype=np.int16)
+    columns = np.nonzero(((pixels.max(axis=2) - pixels.min(axis=2)) > 40).any(axis=0))[0]
+    assert columns.size and columns.min() > 3 and columns.max() < pixels.shape[1] - 4, \
+        (columns.min(), columns.max(), pixels.shape)
 
 
 def rows_of(download) -> list[dict]:

@@ -20,10 +20,14 @@ def test_home_shows_the_national_map_with_its_legend(app_env):
     deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     layers = {layer["id"]: layer for layer in deck["layers"]}
     # IGN's basemap under the communes, the national image, the communes' tiles and their names
-    # from zoom 6, the overseas insets.
-    assert list(layers) == ["basemap", "france-density", "communes-density", "names-density",
+    # from zoom 6, their borders from zoom 9, the overseas insets.
+    assert list(layers) == ["basemap", "france-density", "communes-density", "outlines-density", "names-density",
                             "overseas-insets", "overseas-frames", "overseas-titles"]
     overview, tiles, names = layers["france-density"], layers["communes-density"], layers["names-density"]
+    # Clicks pick the fills only: the borders are neither drawn by the pickable layer nor pickable.
+    outlines = layers["outlines-density"]
+    assert tiles["pickable"] and not tiles["stroked"]
+    assert not outlines["pickable"] and not outlines["filled"] and outlines["minZoom"] == 9
     assert layers["basemap"]["@@type"] == "_WMSLayer" and layers["basemap"]["layers"] == [
         "GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2"]
     assert overview["@@type"] == "BitmapLayer" and overview["image"].endswith("/national/density.png")

@@ -39,9 +39,10 @@ def test_energie_page_national_map_without_traces(app_db):
     assert not any("missing from the mirror" in c.value for c in at.caption)
     assert any("Détails techniques" in c.value and "Données" in c.value for c in at.caption)
     # the national choropleth of the chosen indicator, from the tile server: one image of
-    # France, then vector tiles; never 35,000 polygons inlined in the page
+    # France, then vector tiles (communes, their borders, their names); never 35,000 polygons
+    # inlined in the page
     layers = _deck(at)["layers"]
-    assert [layer["@@type"] for layer in layers] == ["_WMSLayer", "BitmapLayer", "MVTLayer", "MVTLayer",
+    assert [layer["@@type"] for layer in layers] == ["_WMSLayer", "BitmapLayer", "MVTLayer", "MVTLayer", "MVTLayer",
                                                      "GeoJsonLayer", "PathLayer", "TextLayer"]
     assert _national_image(at).endswith("/national/energy_charging_points.png")
     assert "/communes/energy_charging_points/{z}/{x}/{y}.pbf" in layers[2]["data"]

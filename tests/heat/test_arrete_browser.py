@@ -26,7 +26,7 @@ def test_energie_page_heat_networks_layer(french_page, app_url) -> None:
     wait_for_app(page)
     heading = page.get_by_text("Réseaux de chaleur et de froid de l'arrêté DPE 2026")
     heading.scroll_into_view_if_needed()
-    heat_map = page.locator("[data-testid='stDeckGlJsonChart']").nth(1)
+    heat_map = page.locator(".st-key-wide-heat-arrete-map [data-testid='stDeckGlJsonChart']")
     heat_map.scroll_into_view_if_needed()
     share = wait_painted(heat_map.locator("canvas").first, 0.05)
     page.wait_for_timeout(5000)   # the communes' background image, under the networks

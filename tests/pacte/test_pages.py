@@ -1,6 +1,7 @@
 """The Pacte page and the commune panel, with Streamlit's AppTest, on the real database."""
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -43,7 +44,9 @@ def test_pacte_page_shows_totals_map_review_and_mandates(published_pact):
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Conseil unanime"] == "6" and metrics["Conseil majoritaire"] == "35"
     assert metrics["Conseil minoritaire"] == "27" and metrics["Communes engagées"] == "68"
-    assert len(app.get("deck_gl_json_chart")) == 1
+    # One map, drawn for each layout (wide, then phone: CSS shows one), the phone's framed wider.
+    wide, phone = (json.loads(chart.proto.json)["initialViewState"] for chart in app.get("deck_gl_json_chart"))
+    assert phone["zoom"] < wide["zoom"] and phone["longitude"] == wide["longitude"]
     mandates = [p.proto.text for p in app.get("progress")]
     assert any("Municipales 2026" in t and "il reste" in t for t in mandates)
     assert any("Municipales 2020" in t and "terminé" in t for t in mandates)
