@@ -12,7 +12,7 @@ import streamlit as st
 
 from dashboards.components.map_widths import map_widths
 from dashboards.format import number
-from observatory.formatting import NOT_RECORDED
+from observatory.formatting import NOT_RECORDED, is_missing
 from dashboards.maps import contour_layer, offline_deck, swatches_html, view_around
 from observatory import energy, pact
 from observatory.communes import commune_profile
@@ -154,10 +154,14 @@ def show_energy_panel(engine: sa.Engine, insee_code: str, profile: dict | None =
         warn_heat_layer_unavailable(status, "Aucun tracé n'est dessiné ; les réseaux de la commune viennent "
                                             "de l'arrêté DPE 2026, sans leur longueur.")
     _heat_networks(row, ranks, medians, measure)
-    st.caption(f"Département : {number(row['dept_heat_networks'])} réseaux de chaleur (2022), taux moyen "
-               f"EnR&R {number(row['dept_renewable_share_pct'], 1, '%')} ; "
-               f"{number(row['dept_potential_dwellings_100m'])} logements chauffés au gaz ou au fioul "
-               f"collectif à moins de 100 m d'un réseau (BDNB 2022).")
+    if is_missing(row["dept_heat_networks"]):   # FCU's 2022 statistics stop at metropolitan France
+        st.caption("Département : pas de chiffres des réseaux de chaleur, les statistiques 2022 de France "
+                   "Chaleur Urbaine (BDNB) ne couvrant que les départements métropolitains.")
+    else:
+        st.caption(f"Département : {number(row['dept_heat_networks'])} réseaux de chaleur (2022), taux moyen "
+                   f"EnR&R {number(row['dept_renewable_share_pct'], 1, '%')} ; "
+                   f"{number(row['dept_potential_dwellings_100m'])} logements chauffés au gaz ou au fioul "
+                   f"collectif à moins de 100 m d'un réseau (BDNB 2022).")
 
     _commissioning_trend(points, trend, data_date)
 

@@ -13,7 +13,7 @@ from dashboards.components.export import offer_contours, offer_table
 from dashboards.components.map_widths import map_widths
 from dashboards.components.national_map import show_national_map
 from dashboards.data import engine, tiles_url
-from dashboards.format import number
+from dashboards.format import number, published_figure
 from dashboards.maps import background_layer, france_view, offline_deck, swatches_html, view_around
 from observatory import energy
 from observatory.labels import reason_label
@@ -201,7 +201,8 @@ figures = context["figures"]
 if figures:
     columns = st.columns(4)
     for index, figure in enumerate(f for f in figures if f["key"].startswith("key_figure")):
-        columns[index % 4].metric(figure["label"], figure["published_as"])
+        columns[index % 4].metric(figure["label"], published_figure(figure["value"], figure["unit"],
+                                                                    figure["published_as"]))
     st.caption("Source : France Chaleur Urbaine (data-number-rcu.json, stats-bdnb-2022-national.json).")
 labels = context["labels"]
 if labels:

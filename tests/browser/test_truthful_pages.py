@@ -64,6 +64,8 @@ def test_saint_denis_distances_stay_on_the_island(page, app_url, width):
     page.screenshot(path=SCREENSHOTS / f"issue16-saint-denis-energie-{width}.png")
     panel = page.get_by_role("tabpanel", name="Énergie").inner_text()
     assert "aucun dans le territoire" in panel
+    # FCU's département statistics have no overseas entry: said so, not "non renseigné réseaux".
+    assert "ne couvrant que les départements métropolitains" in panel and "non renseigné réseaux" not in panel
     assert "8 388" not in panel.replace("\u202f", " ") and "1ʳᵉ sur" not in panel.split("communs")[0]
     assert page.evaluate(CUT_METRICS) == []
 

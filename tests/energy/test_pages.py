@@ -48,6 +48,11 @@ def test_energie_page_national_map_without_traces(app_db):
     assert "/communes/energy_charging_points/{z}/{x}/{y}.pbf" in layers[2]["data"]
     metric = next(m for m in at.metric if m.label == "Communes avec une valeur")
     assert metric.value.replace("\u202f", "").isdigit()
+    # FCU's national figures, published as "6529 km" and "62,6%", in the app's French format.
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Longueur cumulée des réseaux de chaleur en France"] == "6\u202f529\u202fkm"
+    assert metrics["Taux moyen d'énergies renouvelables et de récupération"] == "62,6\u202f%"
+    assert metrics["Bâtiments raccordés"] == "44\u202f945"
     labels = next(df for df in at.dataframe if "Identifiant SNCU" in df.value.columns).value
     assert len(labels) == 137
     assert "légende" not in at.markdown[0].value.lower()
