@@ -38,8 +38,6 @@ def national_view(width_px: int) -> pdk.ViewState:
                          zoom=NATIONAL_VIEW.zoom - math.log2(NATIONAL_VIEW_WIDTH_PX / width_px),
                          min_zoom=3.0, max_zoom=NATIONAL_VIEW.max_zoom)
 
-
-NATIONAL_PHONE_VIEW = national_view(PHONE_MAP_WIDTH_PX)
 # Text drawn on maps, in the app's font.
 MAP_FONT = '"Source Sans Pro", "Source Sans 3", sans-serif'
 # Tiles carry each commune's value as French text with its unit (`valeur`).
@@ -128,12 +126,12 @@ def national_layers(tiles_url: str, indicator: MapIndicator) -> list[pdk.Layer]:
     page, where 35,000 vector polygons took seconds without a GPU), then vector tiles, with
     their tooltips and the communes' names, from zoom 6, and their borders from zoom 9."""
     layers = [national_image_layer(tiles_url, indicator),
-              commune_tiles_layer(tiles_url, indicator, min_zoom=NATIONAL_TILES_MIN_ZOOM)]
+              commune_tiles_layer(tiles_url, indicator)]
     if basemap() is not None:
         for layer in layers:
             layer.opacity = OVER_BASEMAP_OPACITY
     return [*layers, commune_outlines_layer(tiles_url, indicator),
-            commune_names_layer(tiles_url, indicator, min_zoom=NATIONAL_TILES_MIN_ZOOM)]
+            commune_names_layer(tiles_url, indicator)]
 
 
 def inset_layers(features: list[dict], frames: list[dict]) -> list[pdk.Layer]:
@@ -163,13 +161,13 @@ def _tiles_layer(tiles_url: str, indicator: MapIndicator, tile_layer: str, layer
                      **style)
 
 
-def commune_tiles_layer(tiles_url: str, indicator: MapIndicator, min_zoom: int = NATIONAL_TILES_MIN_ZOOM) -> pdk.Layer:
+def commune_tiles_layer(tiles_url: str, indicator: MapIndicator) -> pdk.Layer:
     """The communes, filled with their class's colour; hover shows the tooltip, a click opens
     the commune. Fills only: deck.gl draws every pickable layer again at each hover and each
     click, and the outlines made that 0.3-1.7 s at zooms 6-9 in software WebGL, against
     75-95 ms without them (headless Chromium, measured around deck's pick); a press held that
     long is no longer a click for deck.gl's gesture recogniser (250 ms), and the click was lost."""
-    return _tiles_layer(tiles_url, indicator, COMMUNE_LAYER, f"communes-{indicator.key}", min_zoom,
+    return _tiles_layer(tiles_url, indicator, COMMUNE_LAYER, f"communes-{indicator.key}", NATIONAL_TILES_MIN_ZOOM,
                         get_fill_color="[properties.r, properties.g, properties.b, 255]", stroked=False,
                         pickable=True, auto_highlight=True)
 
@@ -182,11 +180,11 @@ def commune_outlines_layer(tiles_url: str, indicator: MapIndicator) -> pdk.Layer
                         pickable=False)
 
 
-def commune_names_layer(tiles_url: str, indicator: MapIndicator, min_zoom: int = NATIONAL_TILES_MIN_ZOOM) -> pdk.Layer:
+def commune_names_layer(tiles_url: str, indicator: MapIndicator) -> pdk.Layer:
     """The communes' names, from the tiles' label points (they hold a name from the zoom where
     it fits inside its commune), over the coloured communes: the same tiles, from the browser's
     cache."""
-    return _tiles_layer(tiles_url, indicator, LABEL_LAYER, f"names-{indicator.key}", min_zoom,
+    return _tiles_layer(tiles_url, indicator, LABEL_LAYER, f"names-{indicator.key}", NATIONAL_TILES_MIN_ZOOM,
                         point_type=pdk.types.String("text"), get_text="properties.nom", get_text_size=13,
                         get_text_color=[25, 25, 25, 255], text_character_set=pdk.types.String("auto"),
                         text_font_family=pdk.types.String(MAP_FONT), text_font_weight=600, text_background=True,

@@ -13,7 +13,7 @@ from PIL import Image
 
 import pydeck as pdk
 
-from dashboards.maps import BASEMAPS, NATIONAL_PHONE_VIEW, NATIONAL_VIEW
+from dashboards.maps import BASEMAPS, NATIONAL_VIEW, PHONE_MAP_WIDTH_PX, national_view
 from observatory.overseas_insets import INSETS
 from tests.browser.harness import BROWSER_TEST, SCREENSHOTS, painted_share, wait_painted
 
@@ -110,7 +110,7 @@ def test_a_phone_sees_metropolitan_france_and_the_insets_at_once(page, app_url):
                                     "Perpignan": to_3857(2.90, 42.70), "Ajaccio": to_3857(8.74, 41.93),
                                     "La Réunion": ((west + east) / 2, (south + north) / 2)}.items():
         x, y = on_screen({"x": 0, "y": 0, "width": box["width"], "height": box["height"]}, x_3857, y_3857,
-                         NATIONAL_PHONE_VIEW)
+                         national_view(PHONE_MAP_WIDTH_PX))
         assert 0 <= x < box["width"] and 0 <= y < box["height"], (place, x, y, box)
         around = image.crop((int(x) - 3, int(y) - 3, int(x) + 4, int(y) + 4))
         buffer = io.BytesIO()
