@@ -76,10 +76,12 @@ def _contours(key: str, label: str, unit: str, decimals: int) -> bytes:
 
 def offer_contours(indicator: energy.EnergyIndicator, file_stem: str) -> None:
     """The national map's communes as contours (GeoJSON), with the indicator and its unit."""
-    st.download_button("Télécharger la carte (GeoJSON, contours des communes)",
+    # A short label: a 390 px phone cut the longer one with "…" ("contours des com…").
+    st.download_button("Télécharger les contours (GeoJSON)",
                        partial(_contours, indicator.key, indicator.label, indicator.unit, indicator.decimals),
                        file_name=f"{file_stem}.geojson", mime=GEOJSON_MIME, key=f"{file_stem}-geojson",
-                       on_click="ignore", icon=":material/map:")
+                       on_click="ignore", icon=":material/map:",
+                       help="Les communes de la carte avec leur contour, la valeur de l'indicateur et son unité.")
 
 
 def offer_geojson(collection: dict, file_stem: str, *, key: str, what: str) -> None:

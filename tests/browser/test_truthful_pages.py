@@ -19,8 +19,10 @@ pytestmark = BROWSER_TEST
 
 WIDTHS = (1400, 390)
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
-# Metric labels and values whose text overflows their box (Streamlit cuts them with "…").
-CUT_METRICS = """() => [...document.querySelectorAll('[data-testid=stMetricValue], [data-testid=stMetricLabel]')]
+# Metric labels and values, and download buttons, whose text overflows its box (Streamlit cuts
+# them with "…").
+CUT_METRICS = """() => [...document.querySelectorAll('[data-testid=stMetricValue], [data-testid=stMetricLabel], '
+  + '[data-testid=stDownloadButton]')]
   .filter(e => e.getBoundingClientRect().width > 0)
   .filter(e => [...e.querySelectorAll('p, div')].some(t => t.scrollWidth > t.clientWidth + 1))
   .map(e => e.innerText)"""
@@ -85,6 +87,12 @@ def test_pacte_page_at_both_widths(page, app_url, width):
     columns = np.nonzero(((pixels.max(axis=2) - pixels.min(axis=2)) > 40).any(axis=0))[0]
     assert columns.size and columns.min() > 3 and columns.max() < pixels.shape[1] - 4, \
         (columns.min(), columns.max(), pixels.shape)
+
+
+def test_energie_page_on_a_phone_cuts_no_figure_nor_button(page, app_url):
+    open_full_height(page, f"{app_url}/energie", 390)
+    page.screenshot(path=SCREENSHOTS / "issue16-energie-390.png")
+    assert page.evaluate(CUT_METRICS) == []
 
 
 def rows_of(download) -> list[dict]:
