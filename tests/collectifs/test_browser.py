@@ -101,6 +101,10 @@ def test_invite_upload_publish_follow_up_and_public_timeline(page, app_url, grou
     publish.wait_for(timeout=120_000)
     wait_for_app(page)
     step("dépôt de hdf-2020-after-second-round.csv et revue", started)
+    # The review's counts, drawn above the button: a fresh-clone CI run once read the page
+    # while they were not (yet, or no longer) there.
+    page.get_by_test_id("stMetricLabel").filter(has_text="Lignes lues").first.wait_for()
+    wait_for_app(page)
     page.screenshot(path=SCREENSHOTS / "collectifs-2-revue.png")
     metrics = {m.get_by_test_id("stMetricLabel").inner_text().strip(): m.get_by_test_id("stMetricValue").inner_text()
                for m in page.get_by_test_id("stMetric").all()}
