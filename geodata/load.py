@@ -39,6 +39,17 @@ class Rejected:
     payload: dict | None = None
 
 
+SOURCE_HASH_CHARS = 64   # core.load_run.source_hash
+
+
+def combined_source_hash(files: Sequence[Fetched]) -> str:
+    """The `source_hash` of a load made from several files: each file's SHA-256 cut to an equal
+    share of the column, in order, separated by spaces (one file keeps its whole hash);
+    `pipelines.incremental.same_files` compares them as prefixes."""
+    width = (SOURCE_HASH_CHARS + 1) // len(files) - 1
+    return " ".join(f.sha256[:width] for f in files)
+
+
 @dataclass
 class LoadReport:
     source: str

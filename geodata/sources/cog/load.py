@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import psycopg
 
-from geodata.load import LoadReport, count_check, publish
+from geodata.load import LoadReport, combined_source_hash, count_check, publish
 from geodata.sources.cog.reader import (COMMUNE_COLUMNS, CogReference, name_former_communes, read_last_names,
                                         read_names_2024, read_reference)
 from geodata.sources.fetch import Fetched, SourceError
@@ -37,10 +37,9 @@ def load_reference(conn: psycopg.Connection, communes: Fetched, epci: Fetched, d
             staging_columns=[("siren", "varchar(9)"), ("name", "text"), ("nature", "text")],
             rows=ref.epcis)
     former_report = report("former_commune", len(ref.former_communes), communes)
-    if names_2024 is not None and names_since_1943 is not None:   # the three files make the table
-        former_report.source_hash = " ".join(f.sha256[:20] for f in (communes, names_2024, names_since_1943))
-    elif names_2024 is not None:   # both files make the table: a refresh compares both (prefixes:
-        former_report.source_hash = f"{communes.sha256[:31]} {names_2024.sha256[:32]}"   # 64 characters)
+    # Every file that names former communes makes the table: a refresh compares them all.
+    former_report.source_hash = combined_source_hash(
+        [f for f in (communes, names_2024, names_since_1943) if f is not None])
     publish(conn, former_report,
             staging_columns=[("code", "varchar(5)"), ("kind", "varchar(32)"), ("name", "text"),
                              ("current_insee_code", "varchar(5)")],

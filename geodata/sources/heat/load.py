@@ -5,7 +5,7 @@ from pathlib import Path
 
 import psycopg
 
-from geodata.load import LoadReport, Rejected, count_check, publish
+from geodata.load import LoadReport, Rejected, combined_source_hash, count_check, publish
 from geodata.sources.fetch import Fetched, SourceError, fetch, fetch_json
 from geodata.sources.heat import arrete, reader
 from geodata.sources.heat.sources import FCU_ARCHIVE, LABELS
@@ -119,7 +119,7 @@ def load_labels(conn: psycopg.Connection, files: list[Fetched]) -> LoadReport:
     report = LoadReport(source="fcu-ecoreseau", target_table="ecoreseau_label", rows_read=read,
                         rows_duplicate=duplicates, rejected=rejected,
                         source_url=" ; ".join(f.location for f in files),
-                        source_hash=" ".join(f.sha256[:16] for f in files),
+                        source_hash=combined_source_hash(files),
                         vintage=files[0].source.vintage)
     publish(conn, report, staging_columns=[
         ("sncu_id", "varchar(8)"), ("label", "varchar(16)"), ("vintage", "varchar(4)"),
@@ -154,7 +154,7 @@ def load_potential(conn: psycopg.Connection, potential: Fetched, summary: Fetche
 def load_national_figures(conn: psycopg.Connection, key_figures: Fetched, national: Fetched) -> LoadReport:
     rows = reader.read_national_figures(key_figures.path, national.path)
     report = LoadReport.for_fetched("fcu-national", "heat_national_figure", national, rows_read=len(rows))
-    report.source_hash = f"{key_figures.sha256[:16]} {national.sha256[:16]}"  # both files it reads
+    report.source_hash = combined_source_hash([key_figures, national])  # both files it reads
     publish(conn, report, staging_columns=[
         ("key", "varchar(48)"), ("label", "text"), ("value", "float8"), ("unit", "varchar(16)"),
         ("published_as", "text"), ("source", "text")], rows=rows)
