@@ -7,15 +7,16 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboards.maps import attribution_style, phone_or_wide_style
+from dashboards.components.map_widths import phone_or_wide_style
+from dashboards.maps import attribution_style
 
 SECTIONS = Path(__file__).resolve().parent / "sections"
 
 st.set_page_config(page_title="Observatoire de la transition locale", page_icon="🌱", layout="wide")
 # Streamlit writes "Press Enter to apply" under text inputs, in English only: hidden. Metrics
 # cut their label and value with "…" when a column is narrow ("0,9 points / 1 000 …"): they
-# wrap instead, at every width. Maps over a basemap write its attribution in their corner. The
-# national maps come in a phone and a wide version, one shown by the window's width.
+# wrap instead, at every width. Maps over a basemap write its attribution in their corner. Each
+# map comes in a phone and a wide version, one shown by the window's width.
 st.html("<style>[data-testid='InputInstructions'] { display: none; }"
         "[data-testid='stMetric'] .stMarkdownEllipsis, [data-testid='stMetric'] .stMarkdownEllipsis * "
         "{ white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: break-word; }"

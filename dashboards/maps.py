@@ -26,10 +26,6 @@ OUTLINES_MIN_ZOOM = 9
 # (observatory.overseas_insets), within the map's width in a 1400 px window (655 px).
 NATIONAL_VIEW_WIDTH_PX = 655
 NATIONAL_VIEW = pdk.ViewState(latitude=46.2, longitude=-0.1, zoom=4.55, min_zoom=3.5, max_zoom=13)
-# A phone's maps are framed for the map of a 360 px window (328 px), in the layout Streamlit
-# gives windows up to 640 px wide (columns stacked): `phone_or_wide_style`.
-PHONE_MAP_WIDTH_PX = 328
-PHONE_WIDTH_CSS = "640px"
 
 
 def national_view(width_px: int) -> pdk.ViewState:
@@ -107,12 +103,6 @@ def attribution_style() -> str:
             f"[data-testid='stDeckGlJsonChart']::after {{ content: '{chosen.attribution}'; position: absolute; "
             "right: 0; bottom: 0; padding: 1px 5px; font-size: 11px; color: #333; "
             "background: rgba(255, 255, 255, 0.75); pointer-events: none; z-index: 1; }")
-
-
-def phone_or_wide_style() -> str:
-    """CSS that shows the containers keyed `phone-…` on phones only and `wide-…` elsewhere."""
-    return (f"@media (max-width: {PHONE_WIDTH_CSS}) {{ [class*='st-key-wide-'] {{ display: none; }} }}"
-            f"@media not (max-width: {PHONE_WIDTH_CSS}) {{ [class*='st-key-phone-'] {{ display: none; }} }}")
 
 
 def national_image_layer(tiles_url: str, indicator: MapIndicator) -> pdk.Layer:

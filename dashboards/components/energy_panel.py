@@ -65,7 +65,7 @@ def _map_layers(profile: dict | None, points: list[dict], networks: list[dict]) 
     if not profile or profile.get("xmin") is None:
         return []
     layers = []
-    if profile and profile.get("contour"):
+    if profile.get("contour"):
         layers.append(contour_layer(profile["contour"], "energy-contour"))
     paths = [{"path": path, "name": n["name"] or n["sncu_id"] or "réseau sans nom",
               "detail": f"EnR&R {number(n['renewable_share_pct'], 1, '%')}"}

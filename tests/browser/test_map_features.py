@@ -13,7 +13,8 @@ from PIL import Image
 
 import pydeck as pdk
 
-from dashboards.maps import BASEMAPS, NATIONAL_VIEW, PHONE_MAP_WIDTH_PX, national_view
+from dashboards.components.map_widths import PHONE_MAP_WIDTH_PX
+from dashboards.maps import BASEMAPS, NATIONAL_VIEW, national_view
 from observatory.overseas_insets import INSETS
 from tests.browser.harness import BROWSER_TEST, SCREENSHOTS, painted_share, wait_painted
 
